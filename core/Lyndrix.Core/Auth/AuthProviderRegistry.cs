@@ -1,0 +1,73 @@
+using Lyndrix.Core.Events;
+using Lyndrix.Sdk;
+using Lyndrix.Sdk.Auth;
+
+namespace Lyndrix.Core.Auth;
+
+internal sealed class AuthProviderRegistry : IAuthProviderRegistry
+{
+    public static readonly IReadOnlySet<string> BuiltInIds = new HashSet<string>(StringComparer.Ordinal) { "local", "ldap", "oidc" };
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, (string Owner, IAuthProvider Provider)> _providers = new(StringComparer.Ordinal);
+
+    public IReadOnlyDictionary<string, IAuthProvider> All
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _providers.ToDictionary(p => p.Key, p => p.Value.Provider, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    public void Register(string owner, IAuthProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        var id = provider.ProviderId;
+        if (!IsValidId(id))
+        {
+            throw new ModulePermissionDeniedException(owner, "auth_provider", id ?? "",
+                $"Provider id '{id}' is invalid: use 1-64 lower-case letters, digits, '-' or '_'.");
+        }
+
+        lock (_gate)
+        {
+            var isCore = owner == EventBus.CoreOwner || owner.StartsWith("core:", StringComparison.Ordinal);
+            if (BuiltInIds.Contains(id) && !isCore && !IsFirstPartyOwner(owner, id))
+            {
+                throw new ModulePermissionDeniedException(owner, "auth_provider", id,
+                    $"Module '{owner}' may not register provider '{id}': '{id}' is a built-in provider id. Choose another id.");
+            }
+
+            if (_providers.TryGetValue(id, out var existing) && existing.Owner != owner)
+            {
+                throw new ModulePermissionDeniedException(owner, "auth_provider", id,
+                    $"Module '{owner}' may not register provider '{id}': it is already registered by '{existing.Owner}'.");
+            }
+
+            _providers[id] = (owner, provider);
+        }
+    }
+
+    /// <summary>The first-party LDAP and OIDC plugins own their built-in ids.</summary>
+    private static bool IsFirstPartyOwner(string owner, string id) => owner == $"lyndrix.core.{id}";
+
+    public int RemoveOwner(string owner)
+    {
+        lock (_gate)
+        {
+            var ids = _providers.Where(p => p.Value.Owner == owner).Select(p => p.Key).ToArray();
+            foreach (var id in ids)
+            {
+                _providers.Remove(id);
+            }
+
+            return ids.Length;
+        }
+    }
+
+    private static bool IsValidId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= 64 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_');
+}

@@ -1,0 +1,16 @@
+namespace Lyndrix.Core.Cli;
+
+/// <summary>A <c>lyndrix</c> sub-command.</summary>
+internal interface ICliCommand
+{
+    string Name { get; }
+
+    /// <summary>One line for <c>lyndrix --help</c>.</summary>
+    string Summary { get; }
+
+    /// <summary>The full text of <c>lyndrix NAME --help</c>.</summary>
+    string Help { get; }
+
+    /// <returns>The process exit code: 0 success, 1 failure, 2 usage error.</returns>
+    Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken);
+}

@@ -1,0 +1,48 @@
+using Lyndrix.Core.Configuration;
+using Lyndrix.Core.Hosting;
+using Microsoft.Extensions.Hosting;
+
+namespace Lyndrix.Core.Cli;
+
+internal sealed class RunCommand : ICliCommand
+{
+    public string Name => "run";
+
+    public string Summary => "Start the host and its HTTP API (the default command).";
+
+    public string Help =>
+        "Usage: lyndrix run\n\n" +
+        "Boots the host in order: secret store (vault:opened) -> database (db:connected) -> IAM (iam:ready) ->\n" +
+        "plugins -> system:boot_complete, printing progress on the console, and serves the HTTP API on\n" +
+        "http://127.0.0.1:$PORT (default 8081): GET /api/health, GET /api/boot.\n\n" +
+        "Key settings (environment or .env): ENV_TYPE (dev), PORT (8081), STORAGE_DIR, SECURITY_DIR, PLUGINS_DIR,\n" +
+        "LOGS_DIR, LOG_LEVEL, LYNDRIX_BOOT_STEP_TIMEOUT (120 s), LYNDRIX_PLUGIN_SETUP_TIMEOUT (30 s).\n" +
+        "Stop with Ctrl+C.";
+
+    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        if (args.Count > 0)
+        {
+            throw new CliUsageException($"'run' takes no arguments (got '{string.Join(' ', args)}').");
+        }
+
+        HostSettings settings;
+        try
+        {
+            settings = HostSettings.Load(context.Config, context.WorkingDirectory);
+        }
+        catch (ConfigurationException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        await context.Out.WriteLineAsync(
+            $"Lyndrix starting ({settings.EnvType}): API on http://127.0.0.1:{settings.Port}, plugins from {settings.PluginsDir}, logs in {settings.LogsDir}")
+            .ConfigureAwait(false);
+        await using var app = LyndrixApp.Build(settings);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        return 0;
+    }
+}

@@ -1,0 +1,97 @@
+using Lyndrix.Core.Boot;
+using Lyndrix.Core.Configuration;
+using Lyndrix.Core.Events;
+using Lyndrix.Sdk.Events;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Lyndrix.Core.Hosting;
+
+/// <summary>Builds the host: services, boot sequence and HTTP API on <c>127.0.0.1:$PORT</c>.</summary>
+internal static class LyndrixApp
+{
+    public sealed class Options
+    {
+        /// <summary>Adds or replaces logging providers (tests capture every line here).</summary>
+        public Action<ILoggingBuilder>? Logging { get; init; }
+
+        /// <summary>Replaces services after the defaults are registered (tests swap seams here).</summary>
+        public Action<IServiceCollection>? Services { get; init; }
+
+        /// <summary>Writes to the console; off in tests.</summary>
+        public bool Console { get; init; } = true;
+    }
+
+    public static WebApplication Build(HostSettings settings, Options? options = null)
+    {
+        options ??= new Options();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port}");
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+        var level = LogLevels.Parse(settings.LogLevel);
+        builder.Logging.ClearProviders();
+        builder.Logging.SetMinimumLevel(level);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
+        if (options.Console)
+        {
+            builder.Logging.AddSimpleConsole(c =>
+            {
+                c.SingleLine = true;
+                c.TimestampFormat = "HH:mm:ss ";
+            });
+        }
+
+        builder.Logging.AddProvider(new FileLoggerProvider(settings.LogsDir, level, TimeProvider.System));
+        options.Logging?.Invoke(builder.Logging);
+
+        AddCore(builder.Services, settings);
+        options.Services?.Invoke(builder.Services);
+
+        // Last, so every core service has subscribed before system:started is emitted.
+        builder.Services.AddSingleton<BootSequence>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BootSequence>());
+
+        var app = builder.Build();
+        app.MapSystemEndpoints();
+        return app;
+    }
+
+    private static void AddCore(IServiceCollection services, HostSettings settings)
+    {
+        services.AddSingleton(settings);
+        services.AddSingleton(settings.Source);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new EventBusOptions());
+        services.AddSingleton<EventBus>();
+        services.AddSingleton<TaskTracker>();
+        services.AddSingleton<BootState>();
+        services.AddSingleton<MaintenanceState>();
+        services.AddHostedService(sp =>
+        {
+            // Created eagerly so it hears maintenance events from the first one.
+            sp.GetRequiredService<MaintenanceState>();
+            return new NoopHostedService();
+        });
+
+        // Placeholders until the real services land (see README "What works today").
+        services.AddSingleton<IHostedService>(sp => new PlaceholderStep(sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<PlaceholderStep>>(),
+            "Secret store", CoreTopics.SystemStarted, CoreTopics.VaultOpened, CoreTopics.VaultReadyForData));
+        services.AddSingleton<IHostedService>(sp => new PlaceholderStep(sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<PlaceholderStep>>(),
+            "Database", CoreTopics.VaultOpened, CoreTopics.DbConnected));
+        services.AddSingleton<IHostedService>(sp => new PlaceholderStep(sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<PlaceholderStep>>(),
+            "IAM", CoreTopics.DbConnected, CoreTopics.IamReady));
+        services.AddSingleton<IPluginRuntime, NoPluginRuntime>();
+    }
+
+    private sealed class NoopHostedService : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

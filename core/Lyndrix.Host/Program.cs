@@ -1,0 +1,3 @@
+using Lyndrix.Core.Cli;
+
+return await LyndrixCli.RunAsync(args, CliContext.FromConsole()).ConfigureAwait(false);

@@ -1,0 +1,98 @@
+using System.Text.Json.Serialization;
+
+namespace Lyndrix.Sdk;
+
+/// <summary>Whether a module belongs to the core or is a plugin; decides its secret path (<c>core/</c> or <c>plugins/</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ModuleType>))]
+public enum ModuleType
+{
+    /// <summary>A plugin dropped into <c>PLUGINS_DIR</c>; secrets under <c>plugins/&lt;id&gt;</c>.</summary>
+    [JsonStringEnumMemberName("PLUGIN")] Plugin,
+    /// <summary>A core module shipped with the host; secrets under <c>core/&lt;id&gt;</c>.</summary>
+    [JsonStringEnumMemberName("CORE")] Core,
+}
+
+/// <summary>The content of a plugin's <c>plugin.json</c>. The host validates it before loading any code.</summary>
+public sealed record ModuleManifest
+{
+    /// <summary>Stable id, e.g. <c>lyndrix.plugin.hello</c>: lower-case letters, digits, <c>.</c>, <c>_</c>, <c>-</c>.</summary>
+    [JsonPropertyName("id")] public required string Id { get; init; }
+
+    /// <summary>Display name.</summary>
+    [JsonPropertyName("name")] public required string Name { get; init; }
+
+    /// <summary>Semantic version of the plugin.</summary>
+    [JsonPropertyName("version")] public required string Version { get; init; }
+
+    /// <summary>File name of the assembly holding the <see cref="ILyndrixModule"/> implementation.</summary>
+    [JsonPropertyName("entryAssembly")] public string? EntryAssembly { get; init; }
+
+    /// <summary>What the plugin does.</summary>
+    [JsonPropertyName("description")] public string Description { get; init; } = "No description provided";
+
+    /// <summary>Who wrote it.</summary>
+    [JsonPropertyName("author")] public string Author { get; init; } = "Unknown";
+
+    /// <summary>Plugin or core module.</summary>
+    [JsonPropertyName("type")] public ModuleType Type { get; init; } = ModuleType.Plugin;
+
+    /// <summary>The lowest plugin API version (<see cref="LyndrixApi.Version"/>) the plugin needs.</summary>
+    [JsonPropertyName("min_core_version")] public string? MinCoreVersion { get; init; }
+
+    /// <summary>Plugins that must be active first.</summary>
+    [JsonPropertyName("dependencies")] public IReadOnlyList<ModuleDependency> Dependencies { get; init; } = [];
+
+    /// <summary>What the plugin may do.</summary>
+    [JsonPropertyName("permissions")] public ModulePermissions Permissions { get; init; } = new();
+
+    /// <summary>Settings the plugin understands.</summary>
+    [JsonPropertyName("settings_schema")] public IReadOnlyList<SettingDefinition> SettingsSchema { get; init; } = [];
+
+    /// <summary>Whether a newly installed plugin starts enabled.</summary>
+    [JsonPropertyName("auto_enable_on_install")] public bool AutoEnableOnInstall { get; init; } = true;
+}
+
+/// <summary>A dependency on another plugin.</summary>
+public sealed record ModuleDependency
+{
+    /// <summary>The id of the plugin depended on.</summary>
+    [JsonPropertyName("id")] public required string Id { get; init; }
+
+    /// <summary>A version range such as <c>&gt;=1.2.0 &lt;2.0.0</c>, <c>^1.2</c>, <c>~1.2.3</c> or <c>*</c>.</summary>
+    [JsonPropertyName("version")] public string Version { get; init; } = "*";
+}
+
+/// <summary>Topic and secret-path allow-lists. <c>*</c> allows every topic.</summary>
+public sealed record ModulePermissions
+{
+    /// <summary>Topics the module may subscribe to.</summary>
+    [JsonPropertyName("subscribe")] public IReadOnlyList<string> Subscribe { get; init; } = [];
+
+    /// <summary>Topics the module may emit.</summary>
+    [JsonPropertyName("emit")] public IReadOnlyList<string> Emit { get; init; } = [];
+
+    /// <summary>Extra secret paths requested; recorded for review, not granted.</summary>
+    [JsonPropertyName("vault_paths")] public IReadOnlyList<string> VaultPaths { get; init; } = [];
+}
+
+/// <summary>One entry of <c>settings_schema</c>.</summary>
+public sealed record SettingDefinition
+{
+    /// <summary>The setting's key.</summary>
+    [JsonPropertyName("key")] public required string Key { get; init; }
+
+    /// <summary>A label for forms.</summary>
+    [JsonPropertyName("label")] public string? Label { get; init; }
+
+    /// <summary><c>str</c>, <c>bool</c>, <c>int</c>, <c>select</c> or <c>secret</c>.</summary>
+    [JsonPropertyName("kind")] public string Kind { get; init; } = "str";
+
+    /// <summary>Allowed values for <c>select</c>.</summary>
+    [JsonPropertyName("options")] public IReadOnlyList<string> Options { get; init; } = [];
+
+    /// <summary>Help text.</summary>
+    [JsonPropertyName("description")] public string? Description { get; init; }
+
+    /// <summary>The default value.</summary>
+    [JsonPropertyName("default")] public string? Default { get; init; }
+}
