@@ -1,4 +1,8 @@
+using Lyndrix.Core.Auth;
 using Lyndrix.Core.Boot;
+using Lyndrix.Core.Data;
+using Lyndrix.Core.Modules;
+using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Events;
 using Lyndrix.Sdk.Events;
@@ -58,6 +62,10 @@ internal static class LyndrixApp
 
         var app = builder.Build();
         app.MapSystemEndpoints();
+        SecretsRegistration.Map(app);
+        DatabaseRegistration.Map(app);
+        IamRegistration.Map(app);
+        PluginRegistration.Map(app);
         return app;
     }
 
@@ -78,14 +86,13 @@ internal static class LyndrixApp
             return new NoopHostedService();
         });
 
-        // Placeholders until the real services land (see README "What works today").
-        services.AddSingleton<IHostedService>(sp => new PlaceholderStep(sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<PlaceholderStep>>(),
-            "Secret store", CoreTopics.SystemStarted, CoreTopics.VaultOpened, CoreTopics.VaultReadyForData));
-        services.AddSingleton<IHostedService>(sp => new PlaceholderStep(sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<PlaceholderStep>>(),
-            "Database", CoreTopics.VaultOpened, CoreTopics.DbConnected));
-        services.AddSingleton<IHostedService>(sp => new PlaceholderStep(sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<PlaceholderStep>>(),
-            "IAM", CoreTopics.DbConnected, CoreTopics.IamReady));
-        services.AddSingleton<IPluginRuntime, NoPluginRuntime>();
+        services.AddSingleton<IAuthProviderRegistry, AuthProviderRegistry>();
+
+        // Each area registers itself; the order is the boot order.
+        SecretsRegistration.Add(services, settings);
+        DatabaseRegistration.Add(services, settings);
+        IamRegistration.Add(services, settings);
+        PluginRegistration.Add(services, settings);
     }
 
     private sealed class NoopHostedService : IHostedService

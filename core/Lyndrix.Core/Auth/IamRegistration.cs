@@ -1,0 +1,24 @@
+using Lyndrix.Core.Boot;
+using Lyndrix.Core.Configuration;
+using Lyndrix.Core.Events;
+using Lyndrix.Sdk.Events;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Lyndrix.Core.Auth;
+
+/// <summary>Registers this area's services and HTTP endpoints with the host.</summary>
+internal static class IamRegistration
+{
+    public static IServiceCollection Add(IServiceCollection services, HostSettings settings)
+    {
+        // Placeholder until the real service lands (see README "What works today").
+        services.AddSingleton<IHostedService>(sp => new PlaceholderStep(sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<PlaceholderStep>>(),
+            "IAM", CoreTopics.DbConnected, CoreTopics.IamReady));
+        return services;
+    }
+
+    public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app) => app;
+}
