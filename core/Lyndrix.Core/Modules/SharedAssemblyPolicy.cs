@@ -84,10 +84,7 @@ internal sealed class SharedAssemblyPolicy
                 if (reference.Name is { } name && Assemblies.TryGetValue(name, out var host) &&
                     reference.Version is { } wanted && wanted > (host.GetName().Version ?? new Version(0, 0)))
                 {
-                    problems.Add(
-                        $"{Path.GetFileName(file)} was compiled against {name} {wanted}, but the host provides {name} {host.GetName().Version}. " +
-                        $"A plugin cannot bring a newer {name} (the host's copy is the one every plugin shares): build it against " +
-                        $"{name} {host.GetName().Version} or older, or upgrade the host.");
+                    problems.Add(Newer(Path.GetFileName(file), name, wanted, host));
                 }
             }
         }
@@ -122,6 +119,12 @@ internal sealed class SharedAssemblyPolicy
             {
                 problems.Add(Split(name, resolved, host));
             }
+            else if (reference.Version is { } wanted && wanted > (host.GetName().Version ?? new Version(0, 0)))
+            {
+                // The default context hands an unsigned assembly over whatever version was asked for: no split, but the
+                // plugin would run against an older API than it was built for and fail later with MissingMethodException.
+                problems.Add(Newer(entry.GetName().Name + ".dll", name, wanted, host));
+            }
         }
 
         foreach (var loaded in context.Assemblies)
@@ -136,6 +139,11 @@ internal sealed class SharedAssemblyPolicy
 
         return problems;
     }
+
+    private static string Newer(string file, string name, Version wanted, Assembly host) =>
+        $"{file} was compiled against {name} {wanted}, but the host provides {name} {host.GetName().Version}. " +
+        $"A plugin cannot bring a newer {name} (the host's copy is the one every plugin shares): build it against " +
+        $"{name} {host.GetName().Version} or older, or upgrade the host.";
 
     private static string Split(string name, Assembly plugins, Assembly host) =>
         $"{name} {plugins.GetName().Version} was loaded from the plugin ({Where(plugins)}) instead of the host's {name} {host.GetName().Version} ({Where(host)}): " +
