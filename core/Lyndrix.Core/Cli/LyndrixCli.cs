@@ -6,6 +6,7 @@ internal static class LyndrixCli
     public static IReadOnlyList<ICliCommand> Commands { get; } =
     [
         new RunCommand(),
+        new PluginsCommand(),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken = default)
