@@ -7,20 +7,20 @@ internal sealed class DatabaseStatus
 
     public DatabaseState State { get; private set; } = DatabaseState.WaitingForSecrets;
 
-    /// <summary>The last problem, as told to the operator (no credentials).</summary>
-    public string? Problem { get; private set; }
+    /// <summary>What it waits on, or the last problem, as told to the operator (no credentials).</summary>
+    public string? Detail { get; private set; }
 
     /// <summary>How many times <c>db:connected</c> has been emitted.</summary>
     public int ConnectedCount { get; private set; }
 
     public bool IsConnected => State == DatabaseState.Connected;
 
-    public void Set(DatabaseState state, string? problem = null)
+    public void Set(DatabaseState state, string? detail = null)
     {
         lock (_gate)
         {
             State = state;
-            Problem = problem;
+            Detail = detail;
             if (state == DatabaseState.Connected)
             {
                 ConnectedCount++;

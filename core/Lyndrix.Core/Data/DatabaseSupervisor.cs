@@ -109,8 +109,9 @@ internal sealed class DatabaseSupervisor : IHostedService, IAsyncDisposable
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _status.Set(DatabaseState.WaitingForSecrets);
-        _boot.Report(Step, $"waiting for the secret store ({CoreTopics.VaultOpened}) before connecting to {_source.Description}");
+        // No BootState report yet: the boot sequence defines its steps after hosted services start, and the database step
+        // is only reached once vault:opened has fired anyway.
+        _status.Set(DatabaseState.WaitingForSecrets, $"waiting for the secret store ({CoreTopics.VaultOpened}) before connecting to {_source.Description}");
         _subscription = _bus.Subscribe(CoreTopics.VaultOpened, EventBus.CoreOwner, _ => _triggers.Writer.TryWrite(true));
         _loop = Task.Run(() => RunAsync(_stopping.Token), CancellationToken.None);
         return Task.CompletedTask;

@@ -65,7 +65,7 @@ public sealed class DatabaseSupervisorTests
         {
             Assert.That(h.Events.Of(CoreTopics.DbConnected), Is.Empty);
             Assert.That(h.Status.State, Is.EqualTo(DatabaseState.WaitingForSecrets));
-            Assert.That(h.Boot.Step("database").Detail, Does.Contain("vault:opened"));
+            Assert.That(h.Status.Detail, Does.Contain("vault:opened"));
             Assert.That(File.Exists(h.Settings.SqlitePath), Is.False);
         });
 
