@@ -3,7 +3,6 @@ using Dapper;
 using Lyndrix.Core.Boot;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Secrets;
-using Lyndrix.Sdk;
 using Lyndrix.Sdk.Events;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -32,6 +31,8 @@ namespace Lyndrix.Core.Data;
 internal sealed class DatabaseSupervisor : IHostedService, IAsyncDisposable
 {
     private const string Step = "database";
+
+    private static readonly TimeSpan SecretReadTimeout = TimeSpan.FromSeconds(10);
 
     private readonly EventBus _bus;
     private readonly BootState _boot;
@@ -343,9 +344,11 @@ internal sealed class DatabaseSupervisor : IHostedService, IAsyncDisposable
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(_settings.ConnectTimeout * 2 + TimeSpan.FromSeconds(1));
+        deadline.CancelAfter(SecretReadTimeout);
         try
         {
+            // vault:ready_for_data is the documented point for secret I/O; it follows vault:opened (and is sticky).
+            await _bus.WaitForAsync(CoreTopics.VaultReadyForData, deadline.Token).ConfigureAwait(false);
             var stored = await _secrets.For(DatabaseModule.Manifest).GetAsync(DatabaseModule.PasswordField, deadline.Token).ConfigureAwait(false);
             if (!string.IsNullOrEmpty(stored))
             {
@@ -355,9 +358,9 @@ internal sealed class DatabaseSupervisor : IHostedService, IAsyncDisposable
                 return stored;
             }
         }
-        catch (Exception ex) when (!ct.IsCancellationRequested &&
-                                   ex is SecretStoreUnavailableException or ModulePermissionDeniedException or OperationCanceledException)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
+            // Whatever went wrong (sealed, denied, timed out), DB_PASSWORD may still be right; the attempt will tell.
             _logger.LogWarning("Database: could not read {Path} from the secret store ({Error}); using DB_PASSWORD",
                 DatabaseModule.SecretPath, _redactor.Describe(ex));
         }

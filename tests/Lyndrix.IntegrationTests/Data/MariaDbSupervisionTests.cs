@@ -27,6 +27,7 @@ public sealed class MariaDbSupervisionTests
 
     private MariaDbServer _server = null!;
     private readonly List<IAsyncDisposable> _cleanup = [];
+    private readonly List<CapturingLoggerProvider> _testLogs = [];
     private string _database = "";
     private string _user = "";
     private string _password = "";
@@ -53,6 +54,13 @@ public sealed class MariaDbSupervisionTests
         }
 
         _cleanup.Clear();
+        var text = string.Join("\n", _testLogs.Select(l => l.AllText));
+        _testLogs.Clear();
+        foreach (var password in Passwords)
+        {
+            Assert.That(text, Does.Not.Contain(password), "a database password reached a log line of this test");
+        }
+
         await _server.EnsureRunningAsync();
         await _server.ExecuteAsAdminAsync($"DROP DATABASE IF EXISTS `{_database}`");
     }
@@ -96,6 +104,7 @@ public sealed class MariaDbSupervisionTests
     {
         var logs = new CapturingLoggerProvider();
         AllLogs.Add(logs);
+        _testLogs.Add(logs);
         var harness = new SupervisorHarness(settings, logs, secrets: secrets);
         _cleanup.Add(harness);
         return harness;
@@ -358,6 +367,7 @@ public sealed class MariaDbSupervisionTests
             ("DB_USER", _user), ("DB_PASSWORD", _password), ("DB_NAME", _database), ("DB_CONNECT_TIMEOUT", "2"));
         var host = await RunningHost.StartAsync(settings);
         AllLogs.Add(host.Logs);
+        _testLogs.Add(host.Logs);
         try
         {
             var bus = host.Get<Lyndrix.Core.Events.EventBus>();

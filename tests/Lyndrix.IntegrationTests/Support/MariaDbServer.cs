@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using MySqlConnector;
 
@@ -178,10 +179,10 @@ public sealed class MariaDbServer : IAsyncDisposable
             return;
         }
 
-        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
-               { UseShellExecute = false }))
+        // SIGTERM is mariadbd's clean shutdown; Process.Kill would send SIGKILL.
+        if (SendSignal(process.Id, SigTerm) != 0)
         {
-            await kill!.WaitForExitAsync();
+            process.Kill();
         }
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -337,6 +338,11 @@ public sealed class MariaDbServer : IAsyncDisposable
     }
 
     private static bool IsRoot => Environment.UserName == "root";
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
 
     private static int FreePort()
     {

@@ -61,8 +61,15 @@ internal sealed class SupervisorHarness : IAsyncDisposable
         await Supervisor.StartAsync(CancellationToken.None);
         if (openVault)
         {
-            Bus.Emit(CoreTopics.VaultOpened);
+            OpenVault();
         }
+    }
+
+    /// <summary>What the secret store announces when it opens.</summary>
+    public void OpenVault()
+    {
+        Bus.Emit(CoreTopics.VaultOpened);
+        Bus.Emit(CoreTopics.VaultReadyForData);
     }
 
     public Task WaitForConnectedAsync(int count = 1, double seconds = 20) =>
