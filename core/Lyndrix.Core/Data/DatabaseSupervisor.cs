@@ -155,6 +155,10 @@ internal sealed class DatabaseSupervisor : IHostedService, IAsyncDisposable
                     case Outcome.Connected:
                         await WatchAsync(ct).ConfigureAwait(false);
                         break;
+                    case Outcome.Retry:
+                        // Connected but could not finish (e.g. the migrations hit a lock timeout): pause so this cannot spin.
+                        await Task.Delay(_settings.RetryMaxDelay, _time, ct).ConfigureAwait(false);
+                        break;
                     case Outcome.Stuck:
                         await _triggers.Reader.ReadAsync(ct).ConfigureAwait(false);
                         _logger.LogInformation("Database: the secret store opened again; retrying with the current configuration");

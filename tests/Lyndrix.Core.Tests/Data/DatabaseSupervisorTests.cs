@@ -296,6 +296,27 @@ public sealed class DatabaseSupervisorTests
     }
 
     [Test]
+    public async Task A_connection_lost_during_the_migrations_is_retried_and_the_migrations_complete_once()
+    {
+        var calls = 0;
+        var migrator = new Mock<ISchemaMigrator>();
+        migrator.Setup(m => m.MigrateAsync(It.IsAny<string>(), It.IsAny<IReadOnlyList<SchemaMigration>>(), It.IsAny<CancellationToken>()))
+            .Returns(() => Interlocked.Increment(ref calls) == 1
+                ? Task.FromException<IReadOnlyList<int>>(new SocketException((int)SocketError.ConnectionReset))
+                : Task.FromResult<IReadOnlyList<int>>([1]));
+        var h = Harness(Fast(), new ScriptedConnectionSource(Fast()), migrator.Object);
+        await h.StartAsync();
+        await h.WaitForConnectedAsync();
+        await Task.Delay(100);
+        Assert.Multiple(() =>
+        {
+            Assert.That(calls, Is.EqualTo(2));
+            Assert.That(h.Events.Of(CoreTopics.DbConnected), Has.Count.EqualTo(1));
+            Assert.That(h.Logs.AllText, Does.Contain("migrations could not run"));
+        });
+    }
+
+    [Test]
     public async Task A_damaged_SQLite_file_is_a_configuration_error()
     {
         var settings = Fast();
