@@ -1,6 +1,5 @@
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Data;
-using Lyndrix.Core.Tests.Data.Support;
 
 namespace Lyndrix.Core.Tests.Data;
 
@@ -19,7 +18,7 @@ public sealed class DatabaseSettingsTests
     public void TearDown() => Directory.Delete(_dir, recursive: true);
 
     private DatabaseSettings Load(params (string Key, string Value)[] values) =>
-        DatabaseSettings.Load(new DictionaryConfigSource(values.ToDictionary(v => v.Key, v => v.Value)), _dir, Path.Combine(_dir, "storage"));
+        DatabaseSettings.Load(EnvironmentConfigSource.FromValues(values.ToDictionary(v => v.Key, v => v.Value)), _dir, Path.Combine(_dir, "storage"));
 
     private ConfigurationException LoadFails(params (string Key, string Value)[] values) =>
         Assert.Throws<ConfigurationException>(() => Load(values))!;
