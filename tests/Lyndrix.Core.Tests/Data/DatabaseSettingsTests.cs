@@ -90,9 +90,9 @@ public sealed class DatabaseSettingsTests
         Assert.That(LoadFails(("DB_RETRY_BASE_DELAY", "2"), ("DB_RETRY_MAX_DELAY", "1")).Message, Does.Contain("DB_RETRY_MAX_DELAY"));
 
     [Test]
-    public void An_empty_DB_NAME_or_DB_USER_with_a_host_is_refused()
+    public void A_blank_DB_NAME_or_DB_USER_with_a_host_is_refused()
     {
-        var ex = LoadFails(("DB_HOST", "h"), ("DB_NAME", ""), ("DB_USER", " "));
+        var ex = LoadFails(("DB_HOST", "h"), ("DB_NAME", "  "), ("DB_USER", " "));
         Assert.That(ex.Message, Does.Contain("DB_NAME").And.Contain("DB_USER"));
     }
 
