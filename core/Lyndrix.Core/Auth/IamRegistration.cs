@@ -27,6 +27,7 @@ internal static class IamRegistration
         services.AddSingleton<UserAccounts>();
         services.AddSingleton<SessionService>();
         services.AddSingleton<IModuleSettingsOverlay, FirstPartyAuthModules>();
+        services.AddSingleton(IamRetryDelays.Default);
         services.AddSingleton<IamService>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<IamService>());
 

@@ -26,6 +26,7 @@ internal sealed class IamService(
     PasswordHasher hasher,
     IamState state,
     BootState boot,
+    IamRetryDelays retry,
     TimeProvider time,
     ILogger<IamService> logger) : IHostedService
 {
@@ -40,10 +41,6 @@ internal sealed class IamService(
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<IDisposable> _subscriptions = [];
-
-    /// <summary>Delays between attempts after a failed start; the last one repeats.</summary>
-    internal IReadOnlyList<TimeSpan> RetryDelays { get; init; } =
-        [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30)];
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -82,7 +79,7 @@ internal sealed class IamService(
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    var delay = RetryDelays[Math.Min(attempt, RetryDelays.Count - 1)];
+                    var delay = retry.Delays[Math.Min(attempt, retry.Delays.Count - 1)];
                     var detail = $"IAM could not start: {ex.Message} Retrying in {delay.TotalSeconds:0.#}s.";
                     boot.Report("iam", detail);
                     logger.LogError("{Detail}", detail);

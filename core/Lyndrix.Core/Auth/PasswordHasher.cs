@@ -68,15 +68,23 @@ internal sealed class PasswordHasher
     /// <summary>Primes the dummy hash so the first unknown-user login is not slower than the rest.</summary>
     public void Warm() => _ = _dummy.Value;
 
-    private static string Compute(string password, PasswordHashParameters p)
+    /// <summary>Counts Argon2 computations; tests use it to see that unknown users cost a computation like known ones.</summary>
+    internal static long Computations => Interlocked.Read(ref s_computations);
+
+    private static long s_computations;
+
+    private static string Compute(string password, PasswordHashParameters p) => Compute(password, p, RandomNumberGenerator.GetBytes(p.SaltLength));
+
+    /// <summary>Hashes with a given salt; only for comparing output with the reference tools.</summary>
+    internal static string Compute(string password, PasswordHashParameters p, byte[] salt)
     {
-        var salt = RandomNumberGenerator.GetBytes(p.SaltLength);
         var hash = new PhcArgon2Hash("argon2id", 0x13, p.MemoryKib, p.TimeCost, p.Parallelism, salt, new byte[p.HashLength]);
         return (hash with { Hash = Raw(password, hash) }).ToString();
     }
 
     private static byte[] Raw(string password, PhcArgon2Hash h)
     {
+        Interlocked.Increment(ref s_computations);
         var config = new Argon2Config
         {
             Type = h.Variant switch
