@@ -7,6 +7,7 @@ using Lyndrix.Core.Data;
 using Lyndrix.Sdk.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -28,7 +29,7 @@ internal static class AuthEndpoints
         api.MapGet("/sessions", ListSessionsAsync).RequireLyndrixUser();
         api.MapDelete("/sessions/{id}", RevokeSessionAsync).RequireLyndrixUser();
         api.MapPost("/password", ChangePasswordAsync).RequireLyndrixUser();
-        api.MapGet("/providers", (AuthProviderChain chain, AuthChainConfiguration config) => Results.Json(new
+        api.MapGet("/providers", ([FromServices] AuthProviderChain chain, [FromServices] AuthChainConfiguration config) => Results.Json(new
         {
             source = config.Current.Source,
             local_fallback = config.Current.LocalFallback,
@@ -44,12 +45,12 @@ internal static class AuthEndpoints
         return app;
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, IamState iam, LoginThrottle throttle, ILogger<AuthProviderChain> logger,
+    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle, [FromServices] ILogger<AuthProviderChain> logger,
         CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
-            return NotReady();
+            return NotReady(iam);
         }
 
         var (body, error) = await ReadAsync<LoginRequest>(http, "{\"username\": \"…\", \"password\": \"…\"}", cancellationToken).ConfigureAwait(false);
@@ -112,13 +113,13 @@ internal static class AuthEndpoints
         });
     }
 
-    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, [FromServices] SessionService sessions, CancellationToken cancellationToken)
     {
         await sessions.RevokeOwnAsync(principal.Identity!.Name!, SessionId(principal), cancellationToken).ConfigureAwait(false);
         return Results.NoContent();
     }
 
-    private static async Task<IResult> MeAsync(ClaimsPrincipal principal, IUserStore users, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> MeAsync(ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] SessionService sessions, CancellationToken cancellationToken)
     {
         var user = await users.FindAsync(principal.Identity!.Name!, cancellationToken).ConfigureAwait(false);
         if (user is null)
@@ -140,7 +141,7 @@ internal static class AuthEndpoints
         });
     }
 
-    private static async Task<IResult> ListSessionsAsync(ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> ListSessionsAsync(ClaimsPrincipal principal, [FromServices] SessionService sessions, CancellationToken cancellationToken)
     {
         var own = await sessions.ListActiveAsync(principal.Identity!.Name!, cancellationToken).ConfigureAwait(false);
         var current = SessionId(principal);
@@ -153,7 +154,7 @@ internal static class AuthEndpoints
         });
     }
 
-    private static async Task<IResult> RevokeSessionAsync(string id, ClaimsPrincipal principal, SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> RevokeSessionAsync(string id, ClaimsPrincipal principal, [FromServices] SessionService sessions, CancellationToken cancellationToken)
     {
         // Another user's session and a missing one answer alike, so ids cannot be probed.
         return await sessions.RevokeOwnAsync(principal.Identity!.Name!, id, cancellationToken).ConfigureAwait(false)
@@ -161,8 +162,8 @@ internal static class AuthEndpoints
             : Problem(StatusCodes.Status404NotFound, "not_found", $"You have no active session '{id}'. GET /api/auth/sessions lists yours.");
     }
 
-    private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, IUserStore users, PasswordHasher hasher,
-        SessionService sessions, LoginThrottle throttle, ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+    private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] PasswordHasher hasher,
+        [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
     {
         var (body, error) = await ReadAsync<PasswordChangeRequest>(http, "{\"current_password\": \"…\", \"new_password\": \"…\"}", cancellationToken)
             .ConfigureAwait(false);
@@ -207,12 +208,12 @@ internal static class AuthEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> SsoStartAsync(string provider, HttpContext http, IamState iam, AuthSettings settings,
+    private static async Task<IResult> SsoStartAsync(string provider, HttpContext http, [FromServices] IamState iam, [FromServices] AuthSettings settings,
         CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
-            return NotReady();
+            return NotReady(iam);
         }
 
         if (ActiveSso(http, provider) is not { } sso)
@@ -246,12 +247,12 @@ internal static class AuthEndpoints
         return Results.Redirect(challenge.AuthorizationUrl.AbsoluteUri);
     }
 
-    private static async Task<IResult> SsoCallbackAsync(string provider, HttpContext http, IamState iam, AuthSettings settings,
-        SsoHandoffCodes handoff, ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+    private static async Task<IResult> SsoCallbackAsync(string provider, HttpContext http, [FromServices] IamState iam, [FromServices] AuthSettings settings,
+        [FromServices] SsoHandoffCodes handoff, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
-            return NotReady();
+            return NotReady(iam);
         }
 
         if (ActiveSso(http, provider) is not { } sso)
@@ -302,7 +303,7 @@ internal static class AuthEndpoints
         return Results.Redirect($"{settings.SsoCompleteUrl}{(settings.SsoCompleteUrl.Contains('?') ? '&' : '?')}code={Uri.EscapeDataString(code)}");
     }
 
-    private static async Task<IResult> TokenExchangeAsync(HttpContext http, SsoHandoffCodes handoff, IUserStore users, CancellationToken cancellationToken)
+    private static async Task<IResult> TokenExchangeAsync(HttpContext http, [FromServices] SsoHandoffCodes handoff, [FromServices] IUserStore users, CancellationToken cancellationToken)
     {
         var (body, error) = await ReadAsync<TokenExchangeRequest>(http, "{\"code\": \"…\"}", cancellationToken).ConfigureAwait(false);
         if (error is not null)
@@ -353,8 +354,10 @@ internal static class AuthEndpoints
         }
     }
 
-    private static IResult NotReady() => Problem(StatusCodes.Status503ServiceUnavailable, "starting",
-        "Sign-in is not available yet: the host is still starting (GET /api/boot shows what it waits on). Try again shortly.");
+    private static IResult NotReady([FromServices] IamState iam) => iam.DisabledReason is { } reason
+        ? Problem(StatusCodes.Status503ServiceUnavailable, "unavailable", $"Sign-in is unavailable: {reason}.")
+        : Problem(StatusCodes.Status503ServiceUnavailable, "starting",
+            "Sign-in is not available yet: the host is still starting (GET /api/boot shows what it waits on). Try again shortly.");
 
     private static IResult TooManyAttempts(HttpContext http, TimeSpan retryAfter)
     {

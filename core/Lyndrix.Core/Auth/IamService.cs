@@ -62,7 +62,7 @@ internal sealed class IamService(
 
     internal async Task OnDatabaseConnectedAsync(CancellationToken cancellationToken)
     {
-        if (state.IsReady)
+        if (state.IsSettled)
         {
             logger.LogDebug("db:connected again: IAM is already initialized, nothing to do");
             return;
@@ -71,7 +71,7 @@ internal sealed class IamService(
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            for (var attempt = 0; !state.IsReady; attempt++)
+            for (var attempt = 0; !state.IsSettled; attempt++)
             {
                 try
                 {
@@ -96,11 +96,15 @@ internal sealed class IamService(
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
         boot.Report("iam", "deciding the provider chain and bootstrapping accounts");
-        _ = services.GetService<IUserStore>() ?? throw new InvalidOperationException(
-            "No user store is registered: the database area did not provide IUserStore, so accounts cannot be read.");
-        if (services.GetService<ISessionStore>() is null)
+        if (services.GetService<IUserStore>() is null || services.GetService<ISessionStore>() is null)
         {
-            throw new InvalidOperationException("No session store is registered: the database area did not provide ISessionStore.");
+            // A composition without the data area (not a runtime failure, so retrying cannot help): let the boot go on and
+            // say plainly that nobody can sign in.
+            const string reason = "this host has no user or session store registered (the database area is missing), so nobody can sign in";
+            state.MarkDisabled(reason);
+            logger.LogError("IAM is disabled: {Reason}", reason);
+            bus.Emit(CoreTopics.IamReady, EventPayload.Create(("providers", ""), ("disabled", true)));
+            return;
         }
 
         if (!settings.ProvidersFromEnvironment)

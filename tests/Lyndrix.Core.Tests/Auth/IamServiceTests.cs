@@ -81,4 +81,17 @@ public class IamServiceTests
             await AuthHost.StartAsync([("ENV_TYPE", "production"), ("DB_PASSWORD", "secret")]));
         Assert.That(ex!.Message, Does.Contain("LYNDRIX_ADMIN_PASSWORD, LYNDRIX_BOT_PASSWORD, DB_PASSWORD"));
     }
+
+    [Test]
+    public async Task Without_user_and_session_stores_the_boot_goes_on_and_logins_say_why_they_are_unavailable()
+    {
+        await using var host = await AuthHost.StartAsync([], withStores: false);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await host.Bus.WaitForAsync(CoreTopics.SystemBootComplete, cts.Token);
+        var response = await host.Client.PostAsync("/api/auth/login",
+            new StringContent("{\"username\":\"admin\",\"password\":\"lyndrix\"}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.That((int)response.StatusCode, Is.EqualTo(503));
+        Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("no user or session store"));
+        Assert.That(host.Logs.AllText, Does.Contain("IAM is disabled"));
+    }
 }

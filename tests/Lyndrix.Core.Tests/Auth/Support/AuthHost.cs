@@ -40,7 +40,7 @@ internal sealed class AuthHost : IAsyncDisposable
     public EventBus Bus => App.Services.GetRequiredService<EventBus>();
 
     public static async Task<AuthHost> StartAsync((string Name, string Value)[] env, InMemoryUserStore? users = null, InMemorySessionStore? sessions = null,
-        Action<IServiceCollection>? services = null, bool waitForIam = true, Action<WebApplication>? map = null)
+        Action<IServiceCollection>? services = null, bool waitForIam = true, Action<WebApplication>? map = null, bool withStores = true)
     {
         var dir = Directory.CreateTempSubdirectory("lyndrix-auth-").FullName;
         var values = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -64,8 +64,12 @@ internal sealed class AuthHost : IAsyncDisposable
             Logging = l => l.AddProvider(logs),
             Services = s =>
             {
-                s.AddSingleton<IUserStore>(users);
-                s.AddSingleton<ISessionStore>(sessions);
+                if (withStores)
+                {
+                    s.AddSingleton<IUserStore>(users);
+                    s.AddSingleton<ISessionStore>(sessions);
+                }
+
                 s.AddSingleton(AuthTestConfig.CheapHashing);
                 services?.Invoke(s);
             },
