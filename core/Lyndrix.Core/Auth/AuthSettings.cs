@@ -143,7 +143,8 @@ internal sealed record AuthSettings
     private static string Password(SettingsReader r, string name, string fallback, bool isDev)
     {
         var value = r.String(name) ?? fallback;
-        if (!isDev && value.Length < MinimumPasswordLength)
+        // A development default is reported by DefaultSecretsCheck with the others; no second message for its length.
+        if (!isDev && value != fallback && value.Length < MinimumPasswordLength)
         {
             // The value itself is a secret: the message gives its length rule, never the value.
             r.Problem(name, $"is shorter than {MinimumPasswordLength} characters; outside ENV_TYPE=dev bootstrap passwords need at least {MinimumPasswordLength}");

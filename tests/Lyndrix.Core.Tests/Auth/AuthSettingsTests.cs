@@ -121,3 +121,36 @@ public class AuthSettingsTests
         Assert.That(plugin["url"], Is.EqualTo("ldap://stored:389"));
     }
 }
+
+[FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
+public class ProductionRefusalCliTests
+{
+    [Test]
+    public async Task Lyndrix_run_refuses_to_start_in_production_with_one_message_naming_every_default()
+    {
+        var dir = Directory.CreateTempSubdirectory("lyndrix-cli-auth-").FullName;
+        try
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var env = new Dictionary<string, string>
+            {
+                ["ENV_TYPE"] = "production", ["PORT"] = "0", ["LOGS_DIR"] = dir, ["STORAGE_SECRET"] = "dev_secret_only",
+                ["LYNDRIX_ADMIN_PASSWORD"] = "a-strong-admin-password",
+            };
+            var context = new Lyndrix.Core.Cli.CliContext(new StringReader(""), output, error, new EnvironmentConfigSource(env), dir);
+
+            var exit = await Lyndrix.Core.Cli.LyndrixCli.RunAsync(["run"], context);
+
+            Assert.That(exit, Is.EqualTo(2));
+            var lines = error.ToString().Split('\n').Where(l => l.Contains("development default")).ToArray();
+            Assert.That(lines, Has.Length.EqualTo(1), error.ToString());
+            Assert.That(lines[0], Does.Contain("LYNDRIX_BOT_PASSWORD, STORAGE_SECRET").And.Not.Contain("LYNDRIX_ADMIN_PASSWORD"));
+            Assert.That(error.ToString(), Does.Not.Contain("a-strong-admin-password"));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
