@@ -21,9 +21,8 @@ internal static class JsonMergePatch
             }
             else
             {
-                var merged = Apply(result[key], value);
-                result.Remove(key);
-                result[key] = merged;
+                // Assigning in place keeps the key's position; the merged node is always a fresh clone.
+                result[key] = Apply(result[key], value);
             }
         }
 

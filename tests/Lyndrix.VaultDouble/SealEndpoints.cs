@@ -166,7 +166,7 @@ internal sealed class SealEndpoints(VaultState state)
                 return fallback;
             }
 
-            return int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) && code is >= 100 and <= 599
+            return int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var code) && code is >= 200 and <= 599
                 ? code
                 : throw new FormatException($"bad code for {name}: {raw}");
         }

@@ -278,7 +278,7 @@ internal sealed class VaultRouter(VaultDoubleServer server)
             response.Headers[name] = value;
         }
 
-        if (reply.Body is null || HttpMethods.IsHead(http.Request.Method))
+        if (reply.Body is null || HttpMethods.IsHead(http.Request.Method) || reply.Status is 204 or 304)
         {
             return;
         }
