@@ -74,6 +74,15 @@ internal sealed class TokenStore(TimeProvider time)
 
     public void Revoke(string id) => _tokens.Remove(id);
 
+    public int RevokeAll(Func<VaultToken, bool> predicate)
+    {
+        var doomed = _tokens.Values.Where(predicate).Select(t => t.Id).ToList();
+        doomed.ForEach(id => _tokens.Remove(id));
+        return doomed.Count;
+    }
+
+    public int Count(Func<VaultToken, bool> predicate) => _tokens.Values.Count(t => !t.IsExpired(Now) && predicate(t));
+
     private VaultToken Add(VaultToken token)
     {
         _tokens[token.Id] = token;

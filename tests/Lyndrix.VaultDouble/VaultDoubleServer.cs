@@ -107,6 +107,12 @@ public sealed class VaultDoubleServer : IAsyncDisposable
 
     public void RevokeToken(string token) => Locked(() => State.Tokens.Revoke(token));
 
+    /// <summary>Revokes every token except root ones (an administrator revoking the tokens a client holds); returns how many.</summary>
+    public int RevokeNonRootTokens() => Locked(() => State.Tokens.RevokeAll(t => !t.IsRoot));
+
+    /// <summary>How many live tokens carry <paramref name="policy"/> (to count logins).</summary>
+    public int CountTokensWithPolicy(string policy) => Locked(() => State.Tokens.Count(t => t.Policies.Contains(policy)));
+
     /// <summary>Writes an ACL policy in HCL. Throws <see cref="FormatException"/> for text the parser rejects.</summary>
     public void PutPolicy(string name, string hcl) => Locked(() => State.Policies.Put(name, hcl));
 

@@ -20,6 +20,8 @@ public sealed record VaultFault
 
     public Uri? RedirectTo { get; private init; }
 
+    public Action<VaultDoubleServer>? Action { get; private init; }
+
     /// <summary>An error answer, e.g. 412, 429 (with <paramref name="retryAfter"/>), 500, 502, 503.</summary>
     public static VaultFault Status(int statusCode, string? retryAfter = null, params string[] errors) => new(VaultFaultKind.Status)
     {
@@ -35,6 +37,9 @@ public sealed record VaultFault
     public static VaultFault Redirect(Uri target) => new(VaultFaultKind.Redirect) { RedirectTo = target };
 
     public static VaultFault Seal() => new(VaultFaultKind.Seal);
+
+    /// <summary>Simulates a race: <paramref name="action"/> runs just before the request is handled.</summary>
+    public static VaultFault Before(Action<VaultDoubleServer> action) => new(VaultFaultKind.Before) { Action = action };
 
     private static string DefaultMessage(int statusCode) => statusCode switch
     {

@@ -16,4 +16,7 @@ public enum VaultFaultKind
 
     /// <summary>Seal the cluster, then handle the request (which therefore meets the seal).</summary>
     Seal,
+
+    /// <summary>Run an action against the double (a change someone else makes concurrently), then handle the request.</summary>
+    Before,
 }

@@ -57,6 +57,9 @@ internal sealed class VaultRouter(VaultDoubleServer server)
                 }
 
                 break;
+            case VaultFaultKind.Before:
+                fault.Action!(server);
+                break;
             case VaultFaultKind.Status:
                 reply = VaultReply.Error(fault.StatusCode, fault.Errors.Select(e => e.Replace("{token}", rawToken ?? "", StringComparison.Ordinal)).ToArray());
                 if (fault.RetryAfter is not null)

@@ -52,6 +52,12 @@ internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<
         {
             return await action();
         }
+        catch (VaultApiException e) when (e.IsInvalidToken)
+        {
+            throw new SecretBackendAuthException(
+                $"Vault rejected the token (invalid, expired or revoked) on {capability} of {mount}/{sub}/{path}, and logging in again was not " +
+                "possible. Provide a valid VAULT_TOKEN, or configure VAULT_ROLE_ID and VAULT_SECRET_ID so Lyndrix can log in by itself.", e);
+        }
         catch (VaultApiException e) when (e.IsPermissionDenied)
         {
             throw new SecretBackendAuthException(
