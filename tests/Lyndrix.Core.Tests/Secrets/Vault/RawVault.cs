@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json.Nodes;
 
 namespace Lyndrix.Core.Tests.Secrets.Vault;
 
@@ -53,17 +52,4 @@ internal sealed class RawVault(Uri baseAddress) : IDisposable
     public Task<RawReply> PostAsync(string path, string json, string? token = null) => SendAsync("POST", path, json, token);
 
     public void Dispose() => _http.Dispose();
-}
-
-internal sealed record RawReply(int Status, string Body, string? CacheControl, string? ContentType, Uri? Location, string? RetryAfter)
-{
-    public JsonNode? Json => Body.Length == 0 ? null : JsonNode.Parse(Body);
-
-    public JsonObject Object => Json as JsonObject ?? throw new AssertionException($"expected a JSON object, got '{Body}'");
-
-    public JsonNode? Data => Object["data"];
-
-    public string[] Errors => (Object["errors"] as JsonArray)?.Select(e => e!.ToString()).ToArray() ?? throw new AssertionException($"no errors in '{Body}'");
-
-    public string[] Warnings => (Object["warnings"] as JsonArray)?.Select(e => e!.ToString()).ToArray() ?? [];
 }
