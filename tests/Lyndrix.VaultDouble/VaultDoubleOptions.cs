@@ -22,5 +22,10 @@ public sealed class VaultDoubleOptions
     /// <summary>How many requests to a freshly enabled KV v2 mount get the "Upgrading ..." 400 before it serves.</summary>
     public int KvUpgradeRequests { get; set; }
 
+    /// <summary>When set (e.g. <c>team-a/</c>), the cluster lives in this Enterprise namespace: logical requests must send a
+    /// matching <c>X-Vault-Namespace</c>, otherwise tokens are refused (403) and logins find no role (400), as tokens and roles
+    /// are namespace-scoped. The seal endpoints do not care.</summary>
+    public string? Namespace { get; set; }
+
     public string Name { get; init; } = "vault-double";
 }

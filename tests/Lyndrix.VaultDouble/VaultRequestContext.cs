@@ -16,7 +16,7 @@ internal sealed class VaultRequestContext
 
     public VaultToken? Token { get; set; }
 
-    /// <summary>Whoever answers (the token store, for the lookup of a caller's own token).</summary>
+    /// <summary>The token as sent, for the few handlers that check it themselves (the UI mount probe).</summary>
     public string? RawToken { get; init; }
 
     public bool IsHead { get; init; }

@@ -74,7 +74,15 @@ internal sealed class VaultRouter(VaultDoubleServer server)
                 break;
         }
 
-        reply ??= Handle(request, relative, body, rawToken);
+        try
+        {
+            reply ??= Handle(request, relative, body, rawToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug in the double must look like a server fault, not like a dropped connection.
+            reply = VaultReply.Error(500, $"internal error in the Vault double: {e.GetType().Name}: {e.Message}");
+        }
         logged.StatusCode = reply.Status;
         await WriteAsync(http, reply);
     }
@@ -164,6 +172,13 @@ internal sealed class VaultRouter(VaultDoubleServer server)
                 return VaultReply.Error(503, "Vault is sealed");
             }
 
+            if (State.Options.Namespace is { } ns && NamespaceOf(request.Headers["X-Vault-Namespace"].ToString()) != NamespaceOf(ns))
+            {
+                return relative.EndsWith("/login", StringComparison.Ordinal)
+                    ? VaultReply.BadRequest("invalid role or secret ID")
+                    : VaultReply.Error(403, VaultState.PermissionDenied);
+            }
+
             var path = op == VaultOperation.List && !relative.EndsWith('/') ? relative + "/" : relative;
             var context = new VaultRequestContext
             {
@@ -177,6 +192,8 @@ internal sealed class VaultRouter(VaultDoubleServer server)
             return Dispatch(context);
         }
     }
+
+    private static string NamespaceOf(string value) => value.Trim('/') + "/";
 
     private static JsonObject? ParseBody(byte[] rawBody)
     {

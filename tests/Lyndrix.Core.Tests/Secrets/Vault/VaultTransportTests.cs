@@ -75,6 +75,21 @@ public sealed class VaultTransportTests
     }
 
     [Test]
+    public async Task A_configured_namespace_reaches_a_namespaced_vault_and_a_missing_one_is_refused()
+    {
+        var init = _vault.InitializeAndUnseal();
+        _vault.Options.Namespace = "team-a/";
+        var material = new KeyMaterial(init.RootToken, init.Keys);
+
+        var inNamespace = Backend(VaultTestKit.Settings(_vault.BaseAddress, ns: "team-a"));
+        await inNamespace.OpenAsync(material, CancellationToken.None);
+        Assert.That(inNamespace.IsOpen, Is.True);
+
+        var outside = Backend(VaultTestKit.Settings(_vault.BaseAddress));
+        Assert.ThrowsAsync<SecretBackendAuthException>(() => outside.OpenAsync(material, CancellationToken.None));
+    }
+
+    [Test]
     public async Task The_token_travels_as_X_Vault_Token_never_as_Authorization()
     {
         var (backend, root) = await OpenAsync();
