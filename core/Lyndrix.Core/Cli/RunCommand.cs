@@ -1,5 +1,6 @@
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
 namespace Lyndrix.Core.Cli;
@@ -40,7 +41,19 @@ internal sealed class RunCommand : ICliCommand
         await context.Out.WriteLineAsync(
             $"Lyndrix starting ({settings.EnvType}): API on http://127.0.0.1:{settings.Port}, plugins from {settings.PluginsDir}, logs in {settings.LogsDir}")
             .ConfigureAwait(false);
-        await using var app = LyndrixApp.Build(settings);
+        WebApplication built;
+        try
+        {
+            // Each area reads its own settings while registering; their problems (e.g. refused default secrets) surface here.
+            built = LyndrixApp.Build(settings);
+        }
+        catch (ConfigurationException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        await using var app = built;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         return 0;
