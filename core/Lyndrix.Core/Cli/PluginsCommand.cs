@@ -29,8 +29,9 @@ internal sealed partial class PluginsCommand : ICliCommand
         "                              Asks the running host (POST /api/plugins/ID/...). Reload re-reads the folder from disk;\n" +
         "                              unload also releases the plugin's code and reports whether its memory was freed.\n" +
         "  rescan                      Asks the running host to pick up plugin folders added since it started.\n\n" +
-        "Options: --url URL (default http://127.0.0.1:$PORT) for the commands that talk to the host.\n" +
-        "Settings read: PLUGINS_DIR, LYNDRIX_BUILTIN_MODULES_DIR, PORT.";
+        "Options for the commands that talk to the host: --url URL (default http://127.0.0.1:$PORT), and --token TOKEN\n" +
+        "(or LYNDRIX_TOKEN): an administrator's session token from POST /api/auth/login; the plugin API is admin-only.\n" +
+        "Settings read: PLUGINS_DIR, LYNDRIX_BUILTIN_MODULES_DIR, PORT, LYNDRIX_TOKEN.";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -54,11 +55,12 @@ internal sealed partial class PluginsCommand : ICliCommand
         var sub = parsed.Positional[0];
         var rest = parsed.Positional.Skip(1).ToList();
         var url = (parsed.Get("url") ?? $"http://127.0.0.1:{host.Port}").TrimEnd('/');
+        var api = new PluginsCommandClient(url, parsed.Get("token") ?? context.Config.Get("LYNDRIX_TOKEN"));
         switch (sub)
         {
             case "list":
                 NoArguments(sub, rest);
-                return await ListAsync(context, host, url, parsed.Has("json"), cancellationToken).ConfigureAwait(false);
+                return await ListAsync(context, host, api, parsed.Has("json"), cancellationToken).ConfigureAwait(false);
             case "validate":
                 if (rest.Count != 1)
                 {
@@ -72,10 +74,10 @@ internal sealed partial class PluginsCommand : ICliCommand
                     throw new CliUsageException($"'plugins {sub}' takes one plugin id.");
                 }
 
-                return await PostAsync(context, url, $"/api/plugins/{Uri.EscapeDataString(rest[0])}/{sub}", cancellationToken).ConfigureAwait(false);
+                return await PostAsync(context, api, $"/api/plugins/{Uri.EscapeDataString(rest[0])}/{sub}", cancellationToken).ConfigureAwait(false);
             case "rescan":
                 NoArguments(sub, rest);
-                return await PostAsync(context, url, "/api/plugins/rescan", cancellationToken).ConfigureAwait(false);
+                return await PostAsync(context, api, "/api/plugins/rescan", cancellationToken).ConfigureAwait(false);
             default:
                 throw new CliUsageException($"Unknown subcommand '{sub}'.");
         }
@@ -89,11 +91,12 @@ internal sealed partial class PluginsCommand : ICliCommand
         }
     }
 
-    private static async Task<int> ListAsync(CliContext context, HostSettings host, string url, bool json, CancellationToken cancellationToken)
+    private static async Task<int> ListAsync(CliContext context, HostSettings host, PluginsCommandClient api, bool json, CancellationToken cancellationToken)
     {
+        var url = api.Url;
         var runtimeSettings = PluginRuntimeSettings.Read(host);
         var onDisk = PluginDiscovery.Scan(runtimeSettings.BuiltInModulesDir, runtimeSettings.PluginsDir);
-        var live = await PluginsCommandClient.TryListAsync(url, cancellationToken).ConfigureAwait(false);
+        var (live, liveProblem) = await api.TryListAsync(cancellationToken).ConfigureAwait(false);
         if (json)
         {
             var rows = onDisk.Select(d => Row(d, live)).ToList();
@@ -104,7 +107,7 @@ internal sealed partial class PluginsCommand : ICliCommand
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Plugins in {runtimeSettings.PluginsDir} (PLUGINS_DIR) and {runtimeSettings.BuiltInModulesDir} (built-in).\n");
         text.Append(live is null
-            ? $"No host answered at {url}: showing what is on disk (state = what the manifest allows).\n"
+            ? $"{liveProblem}: showing what is on disk (state = what the manifest allows).\n"
             : $"Host at {url}: live states.\n");
         if (onDisk.Count == 0)
         {
@@ -143,16 +146,33 @@ internal sealed partial class PluginsCommand : ICliCommand
                 live is null ? "" : "The running host has not picked this folder up; 'lyndrix plugins rescan' does.");
     }
 
-    private static async Task<int> PostAsync(CliContext context, string url, string path, CancellationToken cancellationToken)
+    private static async Task<int> PostAsync(CliContext context, PluginsCommandClient api, string path, CancellationToken cancellationToken)
     {
-        var (status, body, error) = await PluginsCommandClient.PostAsync(url, path, cancellationToken).ConfigureAwait(false);
+        var (status, body, error) = await api.PostAsync(path, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             await context.Error.WriteLineAsync(error).ConfigureAwait(false);
             return 1;
         }
 
-        using var doc = JsonDocument.Parse(body);
+        if (status is 401 or 403)
+        {
+            await context.Error.WriteLineAsync(PluginsCommandClient.AuthHelp(status)).ConfigureAwait(false);
+            return 1;
+        }
+
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            await context.Error.WriteLineAsync($"The host answered {status} with something that is not the plugin API's JSON; is {api.Url} a Lyndrix host?").ConfigureAwait(false);
+            return 1;
+        }
+
+        using var _ = doc;
         if (status is < 200 or > 299)
         {
             var message = doc.RootElement.TryGetProperty("error", out var e) ? e.GetString() : body;

@@ -19,28 +19,42 @@ internal static class PluginRegistration
     {
         services.AddSingleton(PluginRuntimeSettings.Read(settings));
 
-        // In-memory stand-ins, used only when the secrets and database areas registered nothing (they register first).
-        services.TryAddSingleton<IModuleSecretScopeFactory, InMemoryModuleSecretScopeFactory>();
+        // An in-memory plugin state store only when the database area registered none (it registers first).
         services.TryAddSingleton<IPluginStateStore, InMemoryPluginStateStore>();
 
         services.AddSingleton(sp => new PluginRuntime(
             sp.GetRequiredService<PluginRuntimeSettings>(),
             sp.GetRequiredService<EventBus>(),
             sp.GetRequiredService<TaskTracker>(),
-            sp.GetRequiredService<IModuleSecretScopeFactory>(),
+            ModuleSecrets(sp),
             sp.GetRequiredService<IAuthProviderRegistry>(),
             sp.GetRequiredService<IPluginStateStore>(),
             sp.GetRequiredService<IConfigSource>(),
-            sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<ILoggerFactory>(),
+            overlays: sp.GetServices<IModuleSettingsOverlay>()));
         services.AddSingleton<IPluginRuntime>(sp => sp.GetRequiredService<PluginRuntime>());
         services.AddSingleton<IHostedService, PluginShutdown>();
         return services;
     }
 
-    /// <summary>Maps the plugin endpoints. The returned group is where an authorization requirement for all of them goes.</summary>
+    /// <summary>Maps the plugin endpoints, all of them for administrators only (one requirement on the group).</summary>
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
-        PluginEndpoints.Map(app);
+        PluginEndpoints.Map(app).RequireLyndrixAdmin();
         return app;
+    }
+
+    /// <summary>The secret store's module scopes; without one (the secrets area not registered), plugin secrets live in
+    /// memory for this run. Kept private rather than registered, so other areas still see "no secret store".</summary>
+    private static IModuleSecretScopeFactory ModuleSecrets(IServiceProvider sp)
+    {
+        if (sp.GetService<IModuleSecretScopeFactory>() is { } factory)
+        {
+            return factory;
+        }
+
+        sp.GetRequiredService<ILoggerFactory>().CreateLogger<PluginRuntime>()
+            .LogWarning("No secret store is registered: plugin secrets are kept in memory and lost when the host stops");
+        return new InMemoryModuleSecretScopeFactory();
     }
 }

@@ -29,6 +29,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly SharedAssemblyPolicy _policy;
+    private readonly IReadOnlyList<IModuleSettingsOverlay> _overlays;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _snapshot = new();
@@ -44,7 +45,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         IPluginStateStore states,
         IConfigSource config,
         ILoggerFactory loggers,
-        SharedAssemblyPolicy? policy = null)
+        SharedAssemblyPolicy? policy = null,
+        IEnumerable<IModuleSettingsOverlay>? overlays = null)
     {
         _settings = settings;
         _bus = bus;
@@ -56,6 +58,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         _loggers = loggers;
         _logger = loggers.CreateLogger<PluginRuntime>();
         _policy = policy ?? SharedAssemblyPolicy.Host;
+        _overlays = overlays?.ToList() ?? [];
     }
 
     public bool IsStarted => _started;
@@ -411,6 +414,12 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
         var settingProblems = new List<string>();
         var settings = ModuleSettings.Resolve(manifest, _config, settingProblems);
+        foreach (var overlay in _overlays)
+        {
+            // Host-side values for first-party modules (IAM hands LDAP/OIDC their LYNDRIX_LDAP_*/LYNDRIX_OIDC_* settings).
+            settings = overlay.Apply(manifest, settings);
+        }
+
         foreach (var problem in settingProblems)
         {
             _logger.LogWarning("Plugin {Id} setting: {Problem}", entry.Id, problem);

@@ -46,7 +46,7 @@ public sealed class PluginRuntimeTests
             subscribe: ["system:boot_complete"]));
         _host.AddProbe("good", PluginHarness.Probe("test.good"));
         var summary = await _host.Runtime.StartAllAsync(CancellationToken.None);
-        Assert.That(summary, Is.EqualTo(new Boot.PluginStartSummary(1, 1, 0, 0)));
+        Assert.That(summary, Is.EqualTo(new Lyndrix.Core.Boot.PluginStartSummary(1, 1, 0, 0)));
         Assert.That(Info("test.bad").State, Is.EqualTo(PluginState.Failed));
         Assert.That(Info("test.bad").Reason, Does.Contain("probe setup failure requested"));
         var ev = failed.Single();
