@@ -1,9 +1,27 @@
 using Lyndrix.Benchmarks;
 
 // Ratios against baselines measured in the same run; absolute numbers vary by machine.
-Console.WriteLine($"Lyndrix benchmarks ({Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription})");
-var only = args.Length > 0 ? args[0] : null;
-if (only is null or "bus")
+var benchmarks = new (string Name, Func<Task> Run)[]
 {
-    await EventBusBenchmarks.RunAsync();
+    ("bus", EventBusBenchmarks.RunAsync),
+    ("plugins", PluginLoadBenchmarks.RunAsync),
+    ("unload", PluginUnloadBenchmarks.RunAsync),
+    ("secrets", SecretReadBenchmarks.RunAsync),
+    ("kdf", KeyFileKdfBenchmarks.RunAsync),
+};
+
+var only = args.Length > 0 ? args[0] : null;
+if (only is not null && benchmarks.All(b => b.Name != only))
+{
+    Console.Error.WriteLine($"Unknown benchmark '{only}'. Choose one of {string.Join(", ", benchmarks.Select(b => b.Name))}, or none to run them all.");
+    return 2;
 }
+
+Console.WriteLine($"Lyndrix benchmarks ({Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription})");
+foreach (var (name, run) in benchmarks.Where(b => only is null || b.Name == only))
+{
+    Console.WriteLine($"== {name}");
+    await run();
+}
+
+return 0;
