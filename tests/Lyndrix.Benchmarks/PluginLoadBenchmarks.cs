@@ -179,7 +179,7 @@ internal static class PluginLoadBenchmarks
         }
 
         await BootMicros(BootSizes[0]); // warm-up
-        const int rounds = 3;
+        const int rounds = 5;
         var samples = BootSizes.ToDictionary(s => s, _ => new List<double>());
         for (var r = 0; r < rounds; r++)
         {
