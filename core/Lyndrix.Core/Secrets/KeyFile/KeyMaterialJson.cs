@@ -37,8 +37,9 @@ internal static class KeyMaterialJson
         return Encoding.ASCII.GetBytes(sb.ToString());
     }
 
-    /// <param name="source">Names the file in error messages.</param>
-    public static KeyMaterial Parse(ReadOnlySpan<byte> utf8, string source = "the key file")
+    /// <param name="source">Names the file (or stream) in error messages.</param>
+    /// <param name="decrypted">Whether the text came out of a decryption (the message then says the key was right).</param>
+    public static KeyMaterial Parse(ReadOnlySpan<byte> utf8, string source = "the key file", bool decrypted = true)
     {
         JsonDocument document;
         try
@@ -48,7 +49,7 @@ internal static class KeyMaterialJson
         catch (JsonException ex)
         {
             // The exception text is not forwarded: it could quote decrypted content.
-            throw Corrupt(source, $"its decrypted content is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
+            throw Corrupt(source, decrypted, $"its decrypted content is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
         }
 
         using (document)
@@ -56,17 +57,17 @@ internal static class KeyMaterialJson
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw Corrupt(source, $"its decrypted content is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
+                throw Corrupt(source, decrypted, $"its decrypted content is a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
             }
 
             if (!root.TryGetProperty("root_token", out var token) || token.ValueKind != JsonValueKind.String)
             {
-                throw Corrupt(source, "its decrypted JSON has no string \"root_token\"");
+                throw Corrupt(source, decrypted, "its decrypted JSON has no string \"root_token\"");
             }
 
             if (!root.TryGetProperty("unseal_keys", out var keys) || keys.ValueKind != JsonValueKind.Array)
             {
-                throw Corrupt(source, "its decrypted JSON has no \"unseal_keys\" list");
+                throw Corrupt(source, decrypted, "its decrypted JSON has no \"unseal_keys\" list");
             }
 
             var list = new List<string>(keys.GetArrayLength());
@@ -74,7 +75,7 @@ internal static class KeyMaterialJson
             {
                 if (key.ValueKind != JsonValueKind.String)
                 {
-                    throw Corrupt(source, "an entry of its \"unseal_keys\" list is not a string");
+                    throw Corrupt(source, decrypted, "an entry of its \"unseal_keys\" list is not a string");
                 }
 
                 list.Add(key.GetString()!);
@@ -84,10 +85,12 @@ internal static class KeyMaterialJson
         }
     }
 
-    private static KeyFileException Corrupt(string source, string what) =>
-        new(KeyFileProblem.Corrupt,
-            $"{char.ToUpperInvariant(source[0])}{source[1..]} decrypted correctly, but {what}: it does not hold the expected " +
-            "{\"root_token\": ..., \"unseal_keys\": [...]} document. It was written by another tool; restore the right file from a backup.");
+    private static KeyFileException Corrupt(string source, bool decrypted, string what) =>
+        new(KeyFileProblem.Corrupt, decrypted
+            ? $"{char.ToUpperInvariant(source[0])}{source[1..]} decrypted correctly, but {what}: it does not hold the expected " +
+              "{\"root_token\": ..., \"unseal_keys\": [...]} document. It was written by another tool; restore the right file from a backup."
+            : $"{char.ToUpperInvariant(source[0])}{source[1..]} is not key material: {what.Replace("its decrypted content", "it", StringComparison.Ordinal).Replace("its decrypted JSON", "it", StringComparison.Ordinal)}. " +
+              "Expected {\"root_token\": \"...\", \"unseal_keys\": [\"...\"]}.");
 
     private static void AppendPythonString(StringBuilder sb, string value)
     {
