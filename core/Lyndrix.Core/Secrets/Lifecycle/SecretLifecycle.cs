@@ -287,7 +287,12 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
         {
             SetSnapshot(s => s with { UiState = SecretStoreUiState.NeedsUnseal, Connected = false });
             _bus.Emit(CoreTopics.VaultNeedsUnseal);
-            if (_masterKey.Key is { } key)
+            if (_pendingMaterial is not null && _masterKey.Key is { } pendingKey)
+            {
+                // Our own init whose key file could not be written yet: retry the write, not an unseal from a file that is not there.
+                await InitAsync(pendingKey, "auto", stop).ConfigureAwait(false);
+            }
+            else if (_masterKey.Key is { } key)
             {
                 await UnsealAsync(key, "auto", stop).ConfigureAwait(false);
             }
