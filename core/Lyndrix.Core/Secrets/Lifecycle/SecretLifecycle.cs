@@ -43,6 +43,7 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
     private long _failureSequence;
     private int _unreachableAttempts;
     private int _watchQueued;
+    private int _disposed;
     private volatile bool _opened;
     private Task _worker = Task.CompletedTask;
     private Task _watchdog = Task.CompletedTask;
@@ -123,6 +124,12 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Registered both as itself and as a hosted service, so the container may dispose it twice.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _stop.Dispose();
     }
