@@ -27,12 +27,14 @@ internal sealed class BootState(TimeProvider time)
     {
         lock (_gate)
         {
-            if (!_steps.ContainsKey(step))
+            // A service may have reported before the boot defined its steps; keep what it said.
+            var detail = _steps.TryGetValue(step, out var existing) ? existing.Detail : null;
+            if (existing is null)
             {
                 _order.Add(step);
             }
 
-            _steps[step] = new BootStepState(step, waitsFor, "pending", null, null, null);
+            _steps[step] = new BootStepState(step, waitsFor, "pending", null, null, detail);
         }
     }
 
