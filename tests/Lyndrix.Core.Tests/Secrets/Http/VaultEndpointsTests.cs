@@ -120,6 +120,29 @@ public class VaultEndpointsTests
     }
 
     [Test]
+    public async Task A_host_without_any_secret_configuration_boots_on_the_embedded_backend()
+    {
+        // What 'lyndrix run' sees on a fresh machine: ENV_TYPE defaults to dev, no VAULT_URL, no master key, default Argon2 cost.
+        var env = new Dictionary<string, string>
+        {
+            ["PORT"] = "0",
+            ["STORAGE_DIR"] = Path.Combine(_dir.Path, "storage"),
+            ["SECURITY_DIR"] = Path.Combine(_dir.Path, "security"),
+            ["PLUGINS_DIR"] = Path.Combine(_dir.Path, "plugins"),
+            ["LOGS_DIR"] = Path.Combine(_dir.Path, "logs"),
+        };
+        await using var host = await HostHarness.StartAsync(env);
+        await host.Events.WaitFor(CoreTopics.VaultReadyForData, seconds: 30);
+        var status = await host.StatusAsync();
+        Assert.Multiple(() =>
+        {
+            Assert.That(status.GetProperty("backend").GetString(), Is.EqualTo("embedded"));
+            Assert.That(status.GetProperty("ui_state").GetString(), Is.EqualTo("ready"));
+            Assert.That(File.Exists(Path.Combine(_dir.Path, "security", SecretStoreSettings.DevMasterKeyFileName)));
+        });
+    }
+
+    [Test]
     public async Task Unseal_of_an_uninitialized_store_is_refused()
     {
         await using var host = await HostHarness.StartAsync(HostEnvironment(_dir.Path, masterKey: null));
