@@ -38,8 +38,8 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
 
     private MasterKeySource _masterKey = MasterKeySource.None;
     private volatile SecretStoreSnapshot _snapshot = SecretStoreSnapshot.Initial;
-    private SecretBackendStatus? _lastStatus;
-    private KeyMaterial? _pendingMaterial;
+    private volatile SecretBackendStatus? _lastStatus;
+    private volatile KeyMaterial? _pendingMaterial;
     private long _failureSequence;
     private int _unreachableAttempts;
     private int _watchQueued;
