@@ -29,10 +29,8 @@ internal sealed class BootState(TimeProvider time)
         {
             // A service may have reported before the boot defined its steps; keep what it said.
             var detail = _steps.TryGetValue(step, out var existing) ? existing.Detail : null;
-            if (existing is null)
-            {
-                _order.Add(step);
-            }
+            _order.Remove(step);
+            _order.Add(step);
 
             _steps[step] = new BootStepState(step, waitsFor, "pending", null, null, detail);
         }

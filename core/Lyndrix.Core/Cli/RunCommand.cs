@@ -1,5 +1,6 @@
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
 namespace Lyndrix.Core.Cli;
@@ -40,7 +41,18 @@ internal sealed class RunCommand : ICliCommand
         await context.Out.WriteLineAsync(
             $"Lyndrix starting ({settings.EnvType}): API on http://127.0.0.1:{settings.Port}, plugins from {settings.PluginsDir}, logs in {settings.LogsDir}")
             .ConfigureAwait(false);
-        await using var app = LyndrixApp.Build(settings);
+        WebApplication app;
+        try
+        {
+            app = LyndrixApp.Build(settings);
+        }
+        catch (ConfigurationException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        await using var _ = app;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         return 0;

@@ -17,6 +17,12 @@ internal sealed class EventBus : IAsyncDisposable
 
     private static readonly HashSet<string> NoisyTopics = new(StringComparer.Ordinal) { "system:metrics_update" };
 
+    /// <summary>Topics that withdraw a readiness topic: after them, late subscribers must not be told the old state.</summary>
+    private static readonly Dictionary<string, string> StickyResets = new(StringComparer.Ordinal)
+    {
+        [CoreTopics.DbDisconnected] = CoreTopics.DbConnected,
+    };
+
     private readonly ConcurrentDictionary<string, TopicEntry> _topics = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -63,6 +69,15 @@ internal sealed class EventBus : IAsyncDisposable
         else if (_topics.TryGetValue(topic, out var entry))
         {
             Dispatch(entry.Subscriptions, ev);
+        }
+
+        if (StickyResets.TryGetValue(topic, out var withdrawn) && _topics.TryGetValue(withdrawn, out var stale))
+        {
+            lock (stale.Gate)
+            {
+                stale.HasLatest = false;
+                stale.Latest = default;
+            }
         }
     }
 

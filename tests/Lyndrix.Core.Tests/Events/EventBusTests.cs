@@ -283,4 +283,18 @@ public sealed class EventBusTests
         _bus.Emit("system:metrics_update", EventPayload.Create(("cpu", 1.5)));
         Assert.That(_logs.Entries.Single(e => e.Message.Contains("system:metrics_update")).Level, Is.EqualTo(LogLevel.Debug));
     }
+
+    [Test]
+    public void A_disconnect_withdraws_the_sticky_connected_event()
+    {
+        _bus.Emit(CoreTopics.DbConnected, EventPayload.Create(("status", "ready")));
+        _bus.Emit(CoreTopics.DbDisconnected, EventPayload.Create(("reason", "lost")));
+
+        var replayed = 0;
+        _bus.Subscribe(CoreTopics.DbConnected, "mod.late", _ => replayed++);
+        Assert.That(replayed, Is.Zero, "a subscriber arriving while the database is down must not hear the old db:connected");
+
+        _bus.Emit(CoreTopics.DbConnected, EventPayload.Create(("status", "ready")));
+        Assert.That(replayed, Is.EqualTo(1));
+    }
 }

@@ -1,0 +1,7 @@
+namespace Lyndrix.Core.Data;
+
+internal enum SqlDialectKind
+{
+    MariaDb,
+    Sqlite,
+}
