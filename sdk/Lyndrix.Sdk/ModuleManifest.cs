@@ -50,6 +50,34 @@ public sealed record ModuleManifest
 
     /// <summary>Whether a newly installed plugin starts enabled.</summary>
     [JsonPropertyName("auto_enable_on_install")] public bool AutoEnableOnInstall { get; init; } = true;
+
+    /// <summary>Whether the module may subscribe to <paramref name="topic"/>: it is listed in
+    /// <c>permissions.subscribe</c>, or the list holds <c>*</c>.</summary>
+    /// <param name="topic">The topic, <c>domain:event</c>.</param>
+    /// <returns><see langword="true"/> when the host will accept the subscription.</returns>
+    public bool MaySubscribe(string topic) => Listed(Permissions.Subscribe, topic);
+
+    /// <summary>Whether the module may emit <paramref name="topic"/>: it is listed in <c>permissions.emit</c>
+    /// (or the list holds <c>*</c>), and, unless the module is of type <see cref="ModuleType.Core"/>, the topic is
+    /// not in one of the <see cref="Events.CoreTopics.CoreDomains"/>.</summary>
+    /// <param name="topic">The topic, <c>domain:event</c>.</param>
+    /// <returns><see langword="true"/> when the host will accept the emit.</returns>
+    public bool MayEmit(string topic) =>
+        Listed(Permissions.Emit, topic) && (Type == ModuleType.Core || !Events.CoreTopics.IsCoreOwned(topic));
+
+    private static bool Listed(IReadOnlyList<string> allowed, string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        foreach (var entry in allowed)
+        {
+            if (entry == "*" || string.Equals(entry, topic, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }
 
 /// <summary>A dependency on another plugin.</summary>

@@ -22,6 +22,22 @@ internal sealed class AuthProviderRegistry : IAuthProviderRegistry
         }
     }
 
+    public bool TryGet(string id, out IAuthProvider provider, out string owner)
+    {
+        lock (_gate)
+        {
+            if (_providers.TryGetValue(id, out var entry))
+            {
+                (owner, provider) = entry;
+                return true;
+            }
+        }
+
+        provider = null!;
+        owner = "";
+        return false;
+    }
+
     public void Register(string owner, IAuthProvider provider)
     {
         ArgumentNullException.ThrowIfNull(provider);
@@ -68,6 +84,6 @@ internal sealed class AuthProviderRegistry : IAuthProviderRegistry
         }
     }
 
-    private static bool IsValidId(string? id) =>
+    public static bool IsValidId(string? id) =>
         !string.IsNullOrEmpty(id) && id.Length <= 64 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_');
 }

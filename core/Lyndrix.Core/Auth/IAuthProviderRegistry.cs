@@ -12,6 +12,9 @@ internal interface IAuthProviderRegistry
     /// <summary>Removes every provider the owner registered; returns how many.</summary>
     int RemoveOwner(string owner);
 
+    /// <summary>The provider registered under <paramref name="id"/> and the owner that registered it.</summary>
+    bool TryGet(string id, out IAuthProvider provider, out string owner);
+
     /// <summary>All registered providers by id.</summary>
     IReadOnlyDictionary<string, IAuthProvider> All { get; }
 }

@@ -1,24 +1,44 @@
-using Lyndrix.Core.Boot;
 using Lyndrix.Core.Configuration;
-using Lyndrix.Core.Events;
-using Lyndrix.Sdk.Events;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Auth;
 
 /// <summary>Registers this area's services and HTTP endpoints with the host.</summary>
 internal static class IamRegistration
 {
+    /// <summary>Reads the auth settings (throwing <see cref="ConfigurationException"/> that names every bad variable, including
+    /// development defaults refused outside ENV_TYPE=dev) and registers IAM.</summary>
     public static IServiceCollection Add(IServiceCollection services, HostSettings settings)
     {
-        // Placeholder until the real service lands (see README "What works today").
-        services.AddSingleton<IHostedService>(sp => new PlaceholderStep(sp.GetRequiredService<EventBus>(), sp.GetRequiredService<ILogger<PlaceholderStep>>(),
-            "IAM", CoreTopics.DbConnected, CoreTopics.IamReady));
+        var auth = AuthSettings.Load(settings.Source, AppContext.BaseDirectory);
+        services.AddSingleton(auth);
+        services.AddSingleton(PasswordHashParameters.Default);
+        services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<PasswordHashParameters>()));
+        services.AddSingleton<AuthChainConfiguration>();
+        services.AddSingleton<AuthProviderChain>();
+        services.AddSingleton<IamState>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SsoHandoffCodes>();
+        services.AddSingleton<LocalAuthProvider>();
+        services.AddSingleton<AccountBootstrapper>();
+        services.AddSingleton<UserAccounts>();
+        services.AddSingleton<SessionService>();
+        services.AddSingleton<IModuleSettingsOverlay, FirstPartyAuthModules>();
+        services.AddSingleton(IamRetryDelays.Default);
+        services.AddSingleton<IamService>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<IamService>());
+
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, BearerSessionHandler>(LyndrixAuthentication.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(LyndrixAuthentication.UserPolicy, p => p.AddAuthenticationSchemes(LyndrixAuthentication.Scheme).RequireAuthenticatedUser())
+            .AddPolicy(LyndrixAuthentication.AdminPolicy, p => p.AddAuthenticationSchemes(LyndrixAuthentication.Scheme).RequireAuthenticatedUser()
+                .RequireClaim(LyndrixAuthentication.AdminClaim, "true"));
         return services;
     }
 
-    public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app) => app;
+    public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app) => app.MapAuthEndpoints();
 }

@@ -8,6 +8,7 @@ internal static class LyndrixCli
         new RunCommand(),
         new KeyfileCommand(),
         new VaultCommand(),
+        new PluginsCommand(),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken = default)

@@ -41,10 +41,11 @@ internal sealed class RunCommand : ICliCommand
         await context.Out.WriteLineAsync(
             $"Lyndrix starting ({settings.EnvType}): API on http://127.0.0.1:{settings.Port}, plugins from {settings.PluginsDir}, logs in {settings.LogsDir}")
             .ConfigureAwait(false);
-        WebApplication app;
+        WebApplication built;
         try
         {
-            app = LyndrixApp.Build(settings);
+            // Each area reads its own settings while registering; their problems (e.g. refused default secrets) surface here.
+            built = LyndrixApp.Build(settings);
         }
         catch (ConfigurationException ex)
         {
@@ -52,7 +53,7 @@ internal sealed class RunCommand : ICliCommand
             return 2;
         }
 
-        await using var _ = app;
+        await using var app = built;
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         return 0;

@@ -1,6 +1,7 @@
-using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Secrets.Embedded;
+using Lyndrix.Core.Secrets.Vault;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Secrets;
 
@@ -10,10 +11,6 @@ internal static class SecretBackendFactory
     public static ISecretBackend Create(IServiceProvider services, SecretStoreSettings settings) =>
         settings.VaultUrl is null
             ? EmbeddedSecretBackend.Create(settings, services.GetRequiredService<TimeProvider>())
-            : CreateVault(services, settings);
-
-    private static ISecretBackend CreateVault(IServiceProvider services, SecretStoreSettings settings) =>
-        throw new ConfigurationException([
-            $"VAULT_URL is set ({settings.VaultUrl}), but this build has no Vault client yet. Unset VAULT_URL to use the embedded secret store.",
-        ]);
+            : new VaultSecretBackend(services.GetRequiredService<VaultSettings>(), services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<VaultSecretBackend>>());
 }

@@ -3,6 +3,7 @@ using Lyndrix.Core.Secrets.Http;
 using Lyndrix.Core.Secrets.KeyFile;
 using Lyndrix.Core.Secrets.Lifecycle;
 using Lyndrix.Core.Secrets.Scopes;
+using Lyndrix.Core.Secrets.Vault;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -17,6 +18,12 @@ internal static class SecretsRegistration
     {
         var secrets = SecretStoreSettings.Load(settings);
         services.AddSingleton(secrets);
+        if (secrets.VaultUrl is not null)
+        {
+            // Read now, so a bad Vault setting stops the host at start with a message naming the variable.
+            services.AddSingleton(VaultSettings.Load(settings.Source, Directory.GetCurrentDirectory()));
+        }
+
         services.AddSingleton(new VaultKeyFile(secrets.KeyFilePath, secrets.Argon));
         services.AddSingleton(sp => SecretBackendFactory.Create(sp, sp.GetRequiredService<SecretStoreSettings>()));
         services.AddSingleton<SecretLifecycle>();

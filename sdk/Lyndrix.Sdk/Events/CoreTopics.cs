@@ -44,6 +44,24 @@ public static class CoreTopics
     /// <summary>A module was refused an operation; payload <c>{module_id, operation, resource}</c>.</summary>
     public const string SecurityPermissionDenied = "security:permission_denied";
 
+    /// <summary>The domains (the part before the first <c>:</c>) that belong to the core. Only modules of type
+    /// <see cref="ModuleType.Core"/> may emit on them, even when a plugin's manifest allows <c>*</c>, so a plugin
+    /// cannot fake readiness (<c>vault:ready_for_data</c>) or security events.</summary>
+    public static IReadOnlySet<string> CoreDomains { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "system", "vault", "db", "iam", "plugin", "security",
+    };
+
+    /// <summary>Whether a topic lies in one of the <see cref="CoreDomains"/>.</summary>
+    /// <param name="topic">The topic, <c>domain:event</c>.</param>
+    /// <returns><see langword="true"/> when only the core and first-party modules may emit it.</returns>
+    public static bool IsCoreOwned(string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var colon = topic.IndexOf(':', StringComparison.Ordinal);
+        return colon > 0 && CoreDomains.Contains(topic[..colon]);
+    }
+
     /// <summary>Readiness topics: the latest event is kept and replayed to later subscribers.</summary>
     public static IReadOnlySet<string> Sticky { get; } = new HashSet<string>(StringComparer.Ordinal)
     {

@@ -1,0 +1,377 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Lyndrix.Core.Data;
+using Lyndrix.Sdk.Auth;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Lyndrix.Core.Auth;
+
+/// <summary>The HTTP surface of IAM: login through the whole chain, bearer sessions, password change, providers, and
+/// single sign-on through redirect providers.</summary>
+internal static class AuthEndpoints
+{
+    private const string SsoCookiePrefix = "lyndrix_sso_";
+
+    public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/auth");
+        api.MapPost("/login", LoginAsync);
+        api.MapPost("/logout", LogoutAsync).RequireLyndrixUser();
+        api.MapGet("/me", MeAsync).RequireLyndrixUser();
+        api.MapGet("/sessions", ListSessionsAsync).RequireLyndrixUser();
+        api.MapDelete("/sessions/{id}", RevokeSessionAsync).RequireLyndrixUser();
+        api.MapPost("/password", ChangePasswordAsync).RequireLyndrixUser();
+        api.MapGet("/providers", ([FromServices] AuthProviderChain chain, [FromServices] AuthChainConfiguration config) => Results.Json(new
+        {
+            source = config.Current.Source,
+            local_fallback = config.Current.LocalFallback,
+            providers = chain.Describe().Select(s => new
+            {
+                id = s.Id, display_name = s.DisplayName, position = s.Position, listed = s.Listed, state = s.State,
+                sso = s.IsSso, fallback = s.Fallback,
+            }),
+        }));
+        api.MapGet("/sso/{provider}/start", SsoStartAsync);
+        api.MapPost("/token-exchange", TokenExchangeAsync);
+        app.MapGet("/auth/callback/{provider}", SsoCallbackAsync);
+        return app;
+    }
+
+    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle, [FromServices] ILogger<AuthProviderChain> logger,
+        CancellationToken cancellationToken)
+    {
+        if (!iam.IsReady)
+        {
+            return NotReady();
+        }
+
+        var (body, error) = await ReadAsync<LoginRequest>(http, "{\"username\": \"…\", \"password\": \"…\"}", cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var username = body!.Username?.Trim() ?? "";
+        var password = body.Password ?? "";
+        if (!UserNames.IsPlausibleLogin(username) || password.Length == 0 || password.Length > AuthSettings.MaximumPasswordLength)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid_request",
+                $"Send a non-empty 'username' (at most {UserNames.MaxLength} characters) and a non-empty 'password' (at most {AuthSettings.MaximumPasswordLength}).");
+        }
+
+        var client = ClientKey(http);
+        var userKey = UserNames.ThrottleKey(username);
+        if (!throttle.TryBegin(userKey, client, out var retryAfter))
+        {
+            logger.LogWarning("Login for '{User}' from {Client} throttled for {Seconds}s", UserNames.ForLog(username), client, Seconds(retryAfter));
+            return TooManyAttempts(http, retryAfter);
+        }
+
+        var services = http.RequestServices;
+        var result = await services.GetRequiredService<AuthProviderChain>().AuthenticateAsync(username, password, cancellationToken).ConfigureAwait(false);
+        var user = result.Identity is null
+            ? null
+            : await services.GetRequiredService<UserAccounts>().ResolveAsync(result.Identity, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            logger.LogWarning("Login failed for '{User}' from {Client} (providers asked: {Tried}{Failed})", UserNames.ForLog(username), client,
+                result.Tried.Count == 0 ? "none" : string.Join(", ", result.Tried),
+                result.Failed.Count == 0 ? "" : "; failed: " + string.Join(", ", result.Failed));
+            return Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "The username or password is incorrect.");
+        }
+
+        throttle.Succeeded(userKey, client);
+        logger.LogInformation("Login of '{User}' through '{Provider}' from {Client}", UserNames.ForLog(user.Username), result.Identity!.Provider, client);
+        return await IssueAsync(http, user, result.Identity.Provider, body.Label, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> IssueAsync(HttpContext http, UserRecord user, string provider, string? label, CancellationToken cancellationToken)
+    {
+        var agent = http.Request.Headers.UserAgent.ToString();
+        var text = string.IsNullOrWhiteSpace(label) ? $"web-session · {provider}" + (agent.Length > 0 ? $" · {agent}" : "") : label.Trim();
+        text = new string(text.Where(c => !char.IsControl(c)).Take(200).ToArray());
+        var (token, session) = await http.RequestServices.GetRequiredService<SessionService>().IssueAsync(user, text, cancellationToken).ConfigureAwait(false);
+        return Results.Json(new
+        {
+            token,
+            token_type = "Bearer",
+            expires_at = session.ExpiresAt,
+            session_id = session.Id,
+            username = user.Username,
+            display_name = user.FullName ?? user.Username,
+            roles = user.Roles,
+            is_admin = user.IsAdmin,
+            provider,
+        });
+    }
+
+    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, [FromServices] SessionService sessions, CancellationToken cancellationToken)
+    {
+        await sessions.RevokeOwnAsync(principal.Identity!.Name!, SessionId(principal), cancellationToken).ConfigureAwait(false);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> MeAsync(ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] SessionService sessions, CancellationToken cancellationToken)
+    {
+        var user = await users.FindAsync(principal.Identity!.Name!, cancellationToken).ConfigureAwait(false);
+        if (user is null)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "This account no longer exists.");
+        }
+
+        var current = (await sessions.ListActiveAsync(user.Username, cancellationToken).ConfigureAwait(false))
+            .FirstOrDefault(s => s.Id == SessionId(principal));
+        return Results.Json(new
+        {
+            username = user.Username,
+            display_name = user.FullName ?? user.Username,
+            email = user.Email,
+            roles = user.Roles,
+            is_admin = user.IsAdmin,
+            provider = UserAccounts.ProviderOf(user),
+            session = current is null ? null : new { id = current.Id, created_at = current.CreatedAt, expires_at = current.ExpiresAt },
+        });
+    }
+
+    private static async Task<IResult> ListSessionsAsync(ClaimsPrincipal principal, [FromServices] SessionService sessions, CancellationToken cancellationToken)
+    {
+        var own = await sessions.ListActiveAsync(principal.Identity!.Name!, cancellationToken).ConfigureAwait(false);
+        var current = SessionId(principal);
+        return Results.Json(new
+        {
+            sessions = own.Select(s => new
+            {
+                id = s.Id, label = s.Label, created_at = s.CreatedAt, expires_at = s.ExpiresAt, last_used_at = s.LastUsedAt, current = s.Id == current,
+            }),
+        });
+    }
+
+    private static async Task<IResult> RevokeSessionAsync(string id, ClaimsPrincipal principal, [FromServices] SessionService sessions, CancellationToken cancellationToken)
+    {
+        // Another user's session and a missing one answer alike, so ids cannot be probed.
+        return await sessions.RevokeOwnAsync(principal.Identity!.Name!, id, cancellationToken).ConfigureAwait(false)
+            ? Results.NoContent()
+            : Problem(StatusCodes.Status404NotFound, "not_found", $"You have no active session '{id}'. GET /api/auth/sessions lists yours.");
+    }
+
+    private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] PasswordHasher hasher,
+        [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ReadAsync<PasswordChangeRequest>(http, "{\"current_password\": \"…\", \"new_password\": \"…\"}", cancellationToken)
+            .ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var user = await users.FindAsync(principal.Identity!.Name!, cancellationToken).ConfigureAwait(false);
+        if (user is null || !UserAccounts.IsLocal(user) || user.PasswordHash is null)
+        {
+            return Problem(StatusCodes.Status409Conflict, "not_local",
+                "This account signs in through an external provider; change the password there.");
+        }
+
+        var current = body!.CurrentPassword ?? "";
+        var fresh = body.NewPassword ?? "";
+        if (fresh.Length < AuthSettings.MinimumPasswordLength || fresh.Length > AuthSettings.MaximumPasswordLength)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "weak_password",
+                $"The new password must have {AuthSettings.MinimumPasswordLength} to {AuthSettings.MaximumPasswordLength} characters.");
+        }
+
+        var client = ClientKey(http);
+        var userKey = UserNames.ThrottleKey(user.Username);
+        if (!throttle.TryBegin(userKey, client, out var retryAfter))
+        {
+            return TooManyAttempts(http, retryAfter);
+        }
+
+        if (current.Length == 0 || !await hasher.VerifyAsync(user.PasswordHash, current, cancellationToken).ConfigureAwait(false))
+        {
+            return Problem(StatusCodes.Status403Forbidden, "invalid_credentials", "The current password is incorrect.");
+        }
+
+        throttle.Succeeded(userKey, client);
+        // The bootstrap marker is kept on purpose: it records the environment value, so this change survives restarts.
+        await users.UpdateAsync(user with { PasswordHash = await hasher.HashAsync(fresh, cancellationToken).ConfigureAwait(false) }, cancellationToken)
+            .ConfigureAwait(false);
+        var revoked = await sessions.RevokeOthersAsync(user.Username, SessionId(principal), cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Password of '{User}' changed; {Count} other session(s) revoked", UserNames.ForLog(user.Username), revoked);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> SsoStartAsync(string provider, HttpContext http, [FromServices] IamState iam, [FromServices] AuthSettings settings,
+        CancellationToken cancellationToken)
+    {
+        if (!iam.IsReady)
+        {
+            return NotReady();
+        }
+
+        if (ActiveSso(http, provider) is not { } sso)
+        {
+            return UnknownSso(provider);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(settings.ProviderTimeout);
+        SsoChallenge challenge;
+        try
+        {
+            challenge = await sso.BeginAsync(timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            http.RequestServices.GetRequiredService<ILogger<AuthProviderChain>>()
+                .LogWarning("Single sign-on start through '{Provider}' failed ({Error})", provider, SecretScrubber.Describe(ex, null));
+            return Problem(StatusCodes.Status502BadGateway, "sso_unavailable",
+                $"The identity provider behind '{provider}' could not be reached. Try again later, or sign in another way.");
+        }
+
+        http.Response.Cookies.Append(SsoCookiePrefix + provider, challenge.State, new CookieOptions
+        {
+            HttpOnly = true,
+            Secure = http.Request.IsHttps,
+            SameSite = SameSiteMode.Lax,
+            Path = "/auth/callback/" + provider,
+            MaxAge = TimeSpan.FromMinutes(10),
+        });
+        return Results.Redirect(challenge.AuthorizationUrl.AbsoluteUri);
+    }
+
+    private static async Task<IResult> SsoCallbackAsync(string provider, HttpContext http, [FromServices] IamState iam, [FromServices] AuthSettings settings,
+        [FromServices] SsoHandoffCodes handoff, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+    {
+        if (!iam.IsReady)
+        {
+            return NotReady();
+        }
+
+        if (ActiveSso(http, provider) is not { } sso)
+        {
+            return UnknownSso(provider);
+        }
+
+        var query = http.Request.Query;
+        var state = query["state"].ToString();
+        var expected = http.Request.Cookies[SsoCookiePrefix + provider] ?? "";
+        http.Response.Cookies.Delete(SsoCookiePrefix + provider, new CookieOptions { Path = "/auth/callback/" + provider });
+        if (state.Length == 0 || !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(state), Encoding.UTF8.GetBytes(expected)))
+        {
+            logger.LogWarning("Single sign-on callback for '{Provider}' refused: its state does not belong to this browser", provider);
+            return Problem(StatusCodes.Status400BadRequest, "state_mismatch",
+                $"This sign-in was not started in this browser, or it expired. Start again at /api/auth/sso/{provider}/start.");
+        }
+
+        AuthResult? identity;
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            timeout.CancelAfter(settings.ProviderTimeout);
+            try
+            {
+                var callback = new SsoCallback(state, NullIfEmpty(query["code"]), NullIfEmpty(query["error"]), NullIfEmpty(query["error_description"]));
+                identity = await sso.CompleteAsync(callback, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("Single sign-on through '{Provider}' failed ({Error})", provider, SecretScrubber.Describe(ex, null));
+                return Problem(StatusCodes.Status502BadGateway, "sso_unavailable",
+                    $"The identity provider behind '{provider}' could not complete the sign-in. Try again, or sign in another way.");
+            }
+        }
+
+        var user = identity is null
+            ? null
+            : await http.RequestServices.GetRequiredService<UserAccounts>().ResolveAsync(identity with { Provider = provider }, cancellationToken)
+                .ConfigureAwait(false);
+        if (user is null)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "sso_refused",
+                "The sign-in was refused. Start again; if it keeps failing, the server log says why.");
+        }
+
+        logger.LogInformation("Single sign-on of '{User}' through '{Provider}'", UserNames.ForLog(user.Username), provider);
+        var code = handoff.Issue(user.Username, provider);
+        return Results.Redirect($"{settings.SsoCompleteUrl}{(settings.SsoCompleteUrl.Contains('?') ? '&' : '?')}code={Uri.EscapeDataString(code)}");
+    }
+
+    private static async Task<IResult> TokenExchangeAsync(HttpContext http, [FromServices] SsoHandoffCodes handoff, [FromServices] IUserStore users, CancellationToken cancellationToken)
+    {
+        var (body, error) = await ReadAsync<TokenExchangeRequest>(http, "{\"code\": \"…\"}", cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (string.IsNullOrEmpty(body!.Code) || !handoff.TryRedeem(body.Code, out var username, out var provider) ||
+            await users.FindAsync(username, cancellationToken).ConfigureAwait(false) is not { } user)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid_code",
+                "The code is unknown, expired (codes live one minute) or already used. Sign in again.");
+        }
+
+        return await IssueAsync(http, user, provider, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static ISsoAuthProvider? ActiveSso(HttpContext http, string provider)
+    {
+        var chain = http.RequestServices.GetRequiredService<AuthProviderChain>();
+        var status = chain.Describe().FirstOrDefault(s => s.Id == provider);
+        return status is { Listed: true, State: AuthProviderStatus.Active, IsSso: true } &&
+               http.RequestServices.GetRequiredService<IAuthProviderRegistry>().TryGet(provider, out var p, out _)
+            ? p as ISsoAuthProvider
+            : null;
+    }
+
+    private static IResult UnknownSso(string provider) => Problem(StatusCodes.Status404NotFound, "unknown_provider",
+        $"'{UserNames.ForLog(provider)}' is not an active single sign-on provider. GET /api/auth/providers lists the active ones.");
+
+    private static async Task<(T? Body, IResult? Error)> ReadAsync<T>(HttpContext http, string shape, CancellationToken cancellationToken)
+        where T : class
+    {
+        var hint = $"Send a JSON body like {shape} with Content-Type: application/json.";
+        if (!http.Request.HasJsonContentType())
+        {
+            return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "invalid_request", hint));
+        }
+
+        try
+        {
+            var body = await http.Request.ReadFromJsonAsync<T>(cancellationToken).ConfigureAwait(false);
+            return body is null ? (null, Problem(StatusCodes.Status400BadRequest, "invalid_request", hint)) : (body, null);
+        }
+        catch (JsonException)
+        {
+            return (null, Problem(StatusCodes.Status400BadRequest, "invalid_request", "The body is not valid JSON. " + hint));
+        }
+    }
+
+    private static IResult NotReady() => Problem(StatusCodes.Status503ServiceUnavailable, "starting",
+        "Sign-in is not available yet: the host is still starting (GET /api/boot shows what it waits on). Try again shortly.");
+
+    private static IResult TooManyAttempts(HttpContext http, TimeSpan retryAfter)
+    {
+        var seconds = Seconds(retryAfter);
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status429TooManyRequests, "too_many_attempts",
+            $"Too many failed sign-ins for this user or from this address. Wait {seconds} seconds and try again.");
+    }
+
+    private static IResult Problem(int status, string error, string message) => Results.Json(new { error, message }, statusCode: status);
+
+    private static string ClientKey(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static string SessionId(ClaimsPrincipal principal) => principal.FindFirstValue(LyndrixAuthentication.SessionIdClaim) ?? "";
+
+    private static int Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));
+
+    private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 || value[0] is null or "" ? null : value[0];
+}

@@ -1,0 +1,77 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Lyndrix.Core.Data;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Lyndrix.Core.Auth;
+
+/// <summary>Authenticates <c>Authorization: Bearer lys_…</c> against the session store. Refusals answer with a JSON body
+/// that says what to do instead of an empty 401/403.</summary>
+internal sealed class BearerSessionHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (Context.RequestServices.GetService<IamState>() is not { IsReady: true } || Context.RequestServices.GetService<ISessionStore>() is null)
+        {
+            return AuthenticateResult.Fail("Sessions are not available yet: the host is still starting.");
+        }
+
+        var sessions = Context.RequestServices.GetRequiredService<SessionService>();
+        var principal = await sessions.ValidateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted).ConfigureAwait(false);
+        if (principal is null)
+        {
+            return AuthenticateResult.Fail("The bearer token is unknown, expired or revoked.");
+        }
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.Name, principal.User.Username),
+            new(LyndrixAuthentication.SessionIdClaim, principal.Session.Id),
+            new(LyndrixAuthentication.ProviderClaim, UserAccounts.ProviderOf(principal.User)),
+        };
+        claims.AddRange(principal.User.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        if (principal.User.IsAdmin)
+        {
+            claims.Add(new Claim(LyndrixAuthentication.AdminClaim, "true"));
+        }
+
+        var identity = new ClaimsIdentity(claims, Scheme.Name, ClaimTypes.Name, ClaimTypes.Role);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer realm=\"Lyndrix\"";
+        return Response.WriteAsJsonAsync(new
+        {
+            error = "unauthorized",
+            message = "Sign in first: POST /api/auth/login with {\"username\": ..., \"password\": ...} and send the returned token as 'Authorization: Bearer <token>'. " +
+                      "A token stops working when it expires or is revoked.",
+        }, Context.RequestAborted);
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Response.WriteAsJsonAsync(new
+        {
+            error = "forbidden",
+            message = "This needs an administrator. Sign in with an admin account (LYNDRIX_ADMIN_USER, or a directory user whose groups map to the 'admin' role).",
+        }, Context.RequestAborted);
+    }
+}

@@ -1,0 +1,12 @@
+namespace Lyndrix.Core.Auth;
+
+/// <summary>Names shared by the bearer scheme, its claims and the authorization policies.</summary>
+internal static class LyndrixAuthentication
+{
+    public const string Scheme = "LyndrixBearer";
+    public const string UserPolicy = "lyndrix:user";
+    public const string AdminPolicy = "lyndrix:admin";
+    public const string SessionIdClaim = "lyndrix:session";
+    public const string AdminClaim = "lyndrix:admin";
+    public const string ProviderClaim = "lyndrix:provider";
+}

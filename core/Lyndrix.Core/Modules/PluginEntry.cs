@@ -1,0 +1,34 @@
+using Lyndrix.Sdk;
+
+namespace Lyndrix.Core.Modules;
+
+/// <summary>The runtime's record of one plugin. Mutated only by <see cref="PluginRuntime"/> while it holds its gate;
+/// <see cref="State"/> and <see cref="Reason"/> change under the runtime's snapshot lock so listings stay consistent.</summary>
+internal sealed class PluginEntry(PluginDescriptor descriptor)
+{
+    public PluginDescriptor Descriptor { get; set; } = descriptor;
+
+    public string Id => Descriptor.Key;
+
+    /// <summary>Valid manifest and a compatible plugin API: the plugin may start.</summary>
+    public bool IsUsable => Descriptor.IsValid && Descriptor.Incompatibility is null;
+
+    public string State { get; set; } = PluginState.Initializing;
+
+    public string? Reason { get; set; }
+
+    /// <summary>The operator's choice, persisted through <see cref="Data.IPluginStateStore"/>.</summary>
+    public bool Enabled { get; set; }
+
+    /// <summary>The plugin's code, while loaded.</summary>
+    public LoadedPlugin? Code { get; set; }
+
+    /// <summary>The running module instance (only while active).</summary>
+    public ILyndrixModule? Module { get; set; }
+
+    /// <summary>The context of the current activation (from setup until cleanup).</summary>
+    public ModuleContext? Context { get; set; }
+
+    /// <summary>A setup that timed out and is still running: it keeps the plugin's code alive until it ends.</summary>
+    public Task? StraySetup { get; set; }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Lyndrix.Core.Secrets.Vault;
+
+/// <summary><see cref="IKeyValueStore"/> over the KV v2 engine at the <c>lyndrix</c> mount. A 403 becomes
+/// <see cref="SecretBackendAuthException"/> naming the path and the policy it needs.</summary>
+internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<bool> isOpen) : IKeyValueStore
+{
+    public async Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var read = await Guard(() => client.ReadKvAsync(mount, path, null, cancellationToken), "read", "data", path);
+        return read switch
+        {
+            KvSecretRead.Found found => new KvReadResult(KvReadState.Found, ToStrings(found.Data), found.Metadata.Version),
+            KvSecretRead.SoftDeleted deleted => new KvReadResult(KvReadState.SoftDeleted, null, deleted.Metadata.Version),
+            KvSecretRead.Destroyed destroyed => new KvReadResult(KvReadState.Destroyed, null, destroyed.Metadata.Version),
+            _ => KvReadResult.NotFound,
+        };
+    }
+
+    public async Task<int> WriteAsync(string path, IReadOnlyDictionary<string, string> data, int? cas, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var json = new JsonObject(data.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)JsonValue.Create(kv.Value))));
+        var written = await Guard(() => client.WriteKvAsync(mount, path, json, cas, cancellationToken), cas == 0 ? "create" : "update", "data", path);
+        return written.Version;
+    }
+
+    public async Task DeleteAsync(string path, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        await Guard(async () =>
+        {
+            await client.DeleteKvMetadataAsync(mount, path, cancellationToken);
+            return 0;
+        }, "delete", "metadata", path);
+    }
+
+    private void EnsureOpen()
+    {
+        if (!isOpen())
+        {
+            throw new InvalidOperationException("The Vault secret store is not open yet: it can be used after vault:opened.");
+        }
+    }
+
+    private async Task<T> Guard<T>(Func<Task<T>> action, string capability, string sub, string path)
+    {
+        try
+        {
+            return await action();
+        }
+        catch (VaultApiException e) when (e.IsInvalidToken)
+        {
+            throw new SecretBackendAuthException(
+                $"Vault rejected the token (invalid, expired or revoked) on {capability} of {mount}/{sub}/{path}, and logging in again was not " +
+                "possible. Provide a valid VAULT_TOKEN, or configure VAULT_ROLE_ID and VAULT_SECRET_ID so Lyndrix can log in by itself.", e);
+        }
+        catch (VaultApiException e) when (e.IsPermissionDenied)
+        {
+            throw new SecretBackendAuthException(
+                $"Vault refused to {capability} {mount}/{sub}/{path} (403). The token needs '{capability}' on \"{mount}/{sub}/*\" in its policy " +
+                $"(for Lyndrix: create, read, update, patch and delete on {mount}/data/*; read, list and delete on {mount}/metadata/*).", e);
+        }
+    }
+
+    // The store speaks strings. Values written by other tools as numbers or objects are returned as their JSON text.
+    private static Dictionary<string, string> ToStrings(JsonObject data) =>
+        data.ToDictionary(p => p.Key, p => p.Value switch
+        {
+            null => "",
+            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+            var other => other.ToJsonString(),
+        }, StringComparer.Ordinal);
+}

@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Lyndrix.Sdk.Auth;
+using Lyndrix.Sdk.Events;
+
+namespace Lyndrix.Sdk.Testing;
+
+/// <summary>
+/// An in-memory stand-in for the Lyndrix host, for unit tests of one module. It applies the host's rules: topics must be
+/// declared in the manifest (and plugins may not emit the core's topics), secret keys are confined to the module, built-in
+/// auth provider ids are refused, readiness topics (<see cref="CoreTopics.Sticky"/>) replay their latest event to late
+/// subscribers. Handlers run when you <see cref="PublishAsync"/>, and every call waits until they are done, so tests need
+/// no sleeps.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var host = ModuleTestHost.FromManifestFile("plugin.json");
+/// await host.StartAsync(new HelloModule());
+/// await host.PublishAsync(CoreTopics.SystemBootComplete);
+/// Assert.That(host.EmittedEvents.Single().Topic, Is.EqualTo("hello:greeted"));
+/// </code>
+/// </example>
+public sealed class ModuleTestHost : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions ManifestJson = new() { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
+
+    private readonly Lock _gate = new();
+    private readonly List<(string Topic, Func<LyndrixEvent, CancellationToken, Task> Handler)> _subscriptions = [];
+    private readonly Dictionary<string, LyndrixEvent> _latest = new(StringComparer.Ordinal);
+    private readonly List<Task> _pending = [];
+    private readonly List<Task> _tasks = [];
+    private readonly ConcurrentQueue<LyndrixEvent> _emitted = new();
+    private readonly ConcurrentQueue<ModulePermissionDeniedException> _denials = new();
+    private readonly ConcurrentQueue<TestLogEntry> _logs = new();
+    private readonly ConcurrentDictionary<string, IAuthProvider> _providers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TimeProvider _time;
+    private ILyndrixModule? _module;
+
+    /// <summary>Creates a host for a module with the given manifest.</summary>
+    /// <param name="manifest">The module's manifest; its permissions and settings schema apply.</param>
+    /// <param name="timeProvider">The clock for event timestamps; the system clock when <see langword="null"/>.</param>
+    public ModuleTestHost(ModuleManifest manifest, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        Manifest = manifest;
+        _time = timeProvider ?? TimeProvider.System;
+        foreach (var setting in manifest.SettingsSchema.Where(s => s.Kind != "secret"))
+        {
+            Settings[setting.Key] = setting.Default;
+        }
+
+        Context = new TestModuleContext(this);
+    }
+
+    /// <summary>Creates a host from a <c>plugin.json</c> (the plugin project copies it next to the test assembly).</summary>
+    /// <param name="path">The manifest file; relative paths are resolved against the test's base directory.</param>
+    /// <returns>The host.</returns>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not a manifest.</exception>
+    public static ModuleTestHost FromManifestFile(string path = "plugin.json")
+    {
+        var full = Path.GetFullPath(path, AppContext.BaseDirectory);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"No manifest at {full}. Reference the plugin project from the test project: its plugin.json is copied to the test output.", full);
+        }
+
+        try
+        {
+            return new ModuleTestHost(JsonSerializer.Deserialize<ModuleManifest>(File.ReadAllText(full), ManifestJson)
+                                      ?? throw new InvalidDataException($"{full} is empty."));
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"{full} is not a valid plugin manifest: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The module's manifest.</summary>
+    public ModuleManifest Manifest { get; }
+
+    /// <summary>The context handed to the module; usable directly in tests of helpers that take an <see cref="IModuleContext"/>.</summary>
+    public IModuleContext Context { get; }
+
+    /// <summary>The module's settings: schema defaults; change them before <see cref="StartAsync"/> to simulate an operator's overrides.</summary>
+    public IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The fields of the module's own secret; seed them before start, inspect them after.</summary>
+    public IDictionary<string, string> Secrets { get; } = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>When <see langword="false"/>, secret reads and writes throw <see cref="SecretStoreUnavailableException"/>, as when the
+    /// store is sealed.</summary>
+    public bool SecretStoreAvailable { get; set; } = true;
+
+    /// <summary>Every event the module emitted, in order.</summary>
+    public IReadOnlyList<LyndrixEvent> EmittedEvents => [.. _emitted];
+
+    /// <summary>Every operation the host refused (the real host also logs a warning and emits <c>security:permission_denied</c>).</summary>
+    public IReadOnlyList<ModulePermissionDeniedException> PermissionDenials => [.. _denials];
+
+    /// <summary>The auth providers the module registered, by id.</summary>
+    public IReadOnlyDictionary<string, IAuthProvider> AuthProviders => _providers;
+
+    /// <summary>What the module logged.</summary>
+    public IReadOnlyList<TestLogEntry> Logs => [.. _logs];
+
+    /// <summary>Topics the module subscribed to (one entry per subscription).</summary>
+    public IReadOnlyList<string> Subscriptions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscriptions.Select(s => s.Topic).ToList();
+            }
+        }
+    }
+
+    internal CancellationToken Stopping => _stopping.Token;
+
+    internal ConcurrentQueue<TestLogEntry> LogQueue => _logs;
+
+    internal TimeProvider Time => _time;
+
+    /// <summary>Runs the module's setup, then waits for any replayed events it subscribed to.</summary>
+    /// <param name="module">The module under test.</param>
+    /// <param name="cancellationToken">Passed to the module's setup.</param>
+    /// <returns>A task that completes when setup and the handlers it triggered are done.</returns>
+    public async Task StartAsync(ILyndrixModule module, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        if (_module is not null)
+        {
+            throw new InvalidOperationException("The module is already started; use a new ModuleTestHost per test.");
+        }
+
+        _module = module;
+        await module.SetupAsync(Context, cancellationToken).ConfigureAwait(false);
+        await DrainAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Emits an event as the core would, delivers it to the module's subscriptions and waits for the handlers.</summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="payload">The payload; empty when <see langword="null"/>.</param>
+    /// <returns>A task that completes when every handler finished; a handler's exception is rethrown.</returns>
+    public Task PublishAsync(string topic, EventPayload? payload = null)
+    {
+        TopicRules.Validate(topic);
+        Deliver(new LyndrixEvent(topic, payload ?? EventPayload.Empty, _time.GetUtcNow(), "core"));
+        return DrainAsync();
+    }
+
+    /// <summary>Calls the module's teardown, cancels its tasks and forgets its subscriptions and providers, as disable does.</summary>
+    /// <param name="cancellationToken">Passed to teardown.</param>
+    /// <returns>A task that completes when teardown and the module's tasks have ended.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (_module is { } module)
+        {
+            _module = null;
+            await module.TeardownAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        Task[] tasks;
+        lock (_gate)
+        {
+            tasks = [.. _tasks];
+            _subscriptions.Clear();
+        }
+
+        _providers.Clear();
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every task the module started with <see cref="IModuleContext.CreateTask"/> has ended.</summary>
+    /// <param name="timeout">How long to wait.</param>
+    /// <returns>A task that completes when they have ended.</returns>
+    /// <exception cref="TimeoutException">They did not end in time.</exception>
+    public Task WhenTasksCompleteAsync(TimeSpan timeout)
+    {
+        lock (_gate)
+        {
+            return Task.WhenAll(_tasks).WaitAsync(timeout);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    internal IDisposable Subscribe(string topic, Func<LyndrixEvent, CancellationToken, Task> handler)
+    {
+        var entry = (topic, handler);
+        lock (_gate)
+        {
+            _subscriptions.Add(entry);
+            if (_latest.TryGetValue(topic, out var latest))
+            {
+                _pending.Add(Invoke(handler, latest with { Replayed = true }));
+            }
+        }
+
+        return new Unsubscriber(this, entry);
+    }
+
+    internal void Emitted(LyndrixEvent ev)
+    {
+        _emitted.Enqueue(ev);
+        Deliver(ev);
+    }
+
+    internal void Denied(ModulePermissionDeniedException ex) => _denials.Enqueue(ex);
+
+    internal void AddProvider(IAuthProvider provider) => _providers[provider.ProviderId] = provider;
+
+    internal Task Track(string name, Func<CancellationToken, Task> work)
+    {
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                await work(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                _logs.Enqueue(new TestLogEntry(Microsoft.Extensions.Logging.LogLevel.Error, $"TASK_FAILED {Manifest.Id}/{name}: {ex.Message}", ex));
+            }
+        });
+        lock (_gate)
+        {
+            _tasks.Add(task);
+        }
+
+        return task;
+    }
+
+    private void Deliver(LyndrixEvent ev)
+    {
+        lock (_gate)
+        {
+            if (CoreTopics.Sticky.Contains(ev.Topic))
+            {
+                _latest[ev.Topic] = ev;
+            }
+
+            foreach (var (topic, handler) in _subscriptions.Where(s => s.Topic == ev.Topic).ToList())
+            {
+                _pending.Add(Invoke(handler, ev));
+            }
+        }
+    }
+
+    private Task Invoke(Func<LyndrixEvent, CancellationToken, Task> handler, LyndrixEvent ev) =>
+        Task.Run(() => handler(ev, _stopping.Token));
+
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            Task[] pending;
+            lock (_gate)
+            {
+                pending = [.. _pending];
+                _pending.Clear();
+            }
+
+            if (pending.Length == 0)
+            {
+                return;
+            }
+
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+    }
+
+    private sealed class Unsubscriber(ModuleTestHost host, (string, Func<LyndrixEvent, CancellationToken, Task>) entry) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (host._gate)
+            {
+                host._subscriptions.Remove(entry);
+            }
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using Lyndrix.Sdk;
+using Lyndrix.Sdk.Events;
+using Lyndrix.Sdk.Testing;
+
+namespace Lyndrix.Core.Tests.Modules;
+
+/// <summary>The Lyndrix.Sdk.Testing host applies the same rules a plugin meets in the real host.</summary>
+public sealed class ModuleTestHostTests
+{
+    private static ModuleManifest Manifest(string[] subscribe, string[] emit) => new()
+    {
+        Id = "acme.greeter",
+        Name = "Greeter",
+        Version = "1.0.0",
+        Permissions = new ModulePermissions { Subscribe = subscribe, Emit = emit },
+        SettingsSchema = [new SettingDefinition { Key = "greeting", Default = "hello" }, new SettingDefinition { Key = "token", Kind = "secret" }],
+    };
+
+    private sealed class Greeter : ILyndrixModule
+    {
+        public Task SetupAsync(IModuleContext context, CancellationToken cancellationToken)
+        {
+            context.Subscribe(CoreTopics.VaultReadyForData, async (_, ct) =>
+                await context.SetSecretAsync("greeted", context.Settings["greeting"]!, ct));
+            context.Subscribe(CoreTopics.SystemBootComplete, (_, _) =>
+            {
+                context.Emit("greeter:said", EventPayload.Create(("text", context.Settings["greeting"])));
+                return Task.CompletedTask;
+            });
+            return Task.CompletedTask;
+        }
+    }
+
+    [Test]
+    public async Task Replays_readiness_to_late_subscribers_and_records_emits()
+    {
+        await using var host = new ModuleTestHost(Manifest([CoreTopics.VaultReadyForData, CoreTopics.SystemBootComplete], ["greeter:said"]));
+        host.Settings["greeting"] = "hi";
+        await host.PublishAsync(CoreTopics.VaultReadyForData);
+        await host.StartAsync(new Greeter());
+        Assert.That(host.Secrets["greeted"], Is.EqualTo("hi"), "the handler ran on the replayed readiness event before StartAsync returned");
+        await host.PublishAsync(CoreTopics.SystemBootComplete);
+        var said = host.EmittedEvents.Single();
+        Assert.That(said.Topic, Is.EqualTo("greeter:said"));
+        Assert.That(said.Payload.GetString("text"), Is.EqualTo("hi"));
+        Assert.That(said.Source, Is.EqualTo("acme.greeter"));
+        Assert.That(host.Settings.ContainsKey("token"), Is.False, "secret settings are not plain settings");
+    }
+
+    [Test]
+    public async Task Refuses_what_the_manifest_does_not_allow_and_records_it()
+    {
+        await using var host = new ModuleTestHost(Manifest([], ["*"]));
+        Assert.That(() => host.StartAsync(new Greeter()), Throws.TypeOf<ModulePermissionDeniedException>());
+        Assert.That(host.PermissionDenials.Single().Resource, Is.EqualTo(CoreTopics.VaultReadyForData));
+        Assert.Throws<ModulePermissionDeniedException>(() => host.Context.Emit(CoreTopics.IamReady));
+        Assert.Throws<ModulePermissionDeniedException>(() => host.Context.RegisterAuthProvider(new Probe("local")));
+        Assert.ThrowsAsync<ArgumentException>(() => host.Context.GetSecretAsync("../core/settings"));
+        host.SecretStoreAvailable = false;
+        Assert.ThrowsAsync<SecretStoreUnavailableException>(() => host.Context.GetSecretAsync("ok"));
+        Assert.That(host.PermissionDenials, Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Stop_cancels_tasks_and_forgets_subscriptions_and_providers()
+    {
+        await using var host = new ModuleTestHost(Manifest(["demo:x"], []));
+        host.Context.Subscribe("demo:x", (_, _) => Task.CompletedTask);
+        host.Context.RegisterAuthProvider(new Probe("corp"));
+        var task = host.Context.CreateTask("loop", ct => Task.Delay(Timeout.Infinite, ct));
+        await host.StopAsync();
+        Assert.That(task.IsCompleted, Is.True);
+        Assert.That(host.Subscriptions, Is.Empty);
+        Assert.That(host.AuthProviders, Is.Empty);
+    }
+
+    private sealed class Probe(string id) : Lyndrix.Sdk.Auth.IAuthProvider
+    {
+        public string ProviderId => id;
+
+        public string DisplayName => id;
+
+        public bool IsConfigured => true;
+
+        public Task<Lyndrix.Sdk.Auth.AuthResult?> AuthenticateAsync(string username, string password, CancellationToken cancellationToken) =>
+            Task.FromResult<Lyndrix.Sdk.Auth.AuthResult?>(null);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Globalization;
+using Lyndrix.Sdk;
+using Lyndrix.Sdk.Events;
+
+namespace Probe;
+
+/// <summary>
+/// Settings: setup = ok|throw|hang (hang_ms), subscribe = comma-separated topics (each event is echoed on echo_topic),
+/// secret_key/secret_value (written then read back), provider_id (registers an auth provider), task = true (a background
+/// loop until cancelled), emit_on_setup = topic, teardown = ok|throw|hang, catch_denied = true (permission errors are
+/// reported on probe:denied instead of failing setup).
+/// </summary>
+public sealed class ProbeModule : ILyndrixModule
+{
+    private IModuleContext? _context;
+
+    public async Task SetupAsync(IModuleContext context, CancellationToken cancellationToken)
+    {
+        _context = context;
+        var id = context.Manifest.Id;
+        var echo = Setting("echo_topic");
+        try
+        {
+            foreach (var topic in (Setting("subscribe") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                context.Subscribe(topic, (ev, ct) =>
+                {
+                    if (echo is not null)
+                    {
+                        context.Emit(echo, EventPayload.Create(("heard", ev.Topic), ("replayed", ev.Replayed), ("by", id)));
+                    }
+
+                    return Task.CompletedTask;
+                });
+            }
+
+            if (Setting("emit_on_setup") is { } first)
+            {
+                context.Emit(first, EventPayload.Create(("plugin", id)));
+            }
+        }
+        catch (ModulePermissionDeniedException ex) when (Setting("catch_denied") == "true")
+        {
+            context.Emit("probe:denied", EventPayload.Create(("operation", ex.Operation), ("resource", ex.Resource)));
+        }
+
+        if (Setting("secret_key") is { } key)
+        {
+            var value = Setting("secret_value") ?? "v";
+            await context.SetSecretAsync(key, value, cancellationToken);
+            var back = await context.GetSecretAsync(key, cancellationToken);
+            if (back != value)
+            {
+                throw new InvalidOperationException($"secret round trip returned '{back}'");
+            }
+        }
+
+        if (Setting("provider_id") is { } providerId)
+        {
+            context.RegisterAuthProvider(new ProbeAuthProvider(providerId));
+        }
+
+        if (Setting("task") == "true")
+        {
+            _ = context.CreateTask("ticker", async ct =>
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    await Task.Delay(20, ct);
+                }
+            });
+        }
+
+        switch (Setting("setup"))
+        {
+            case "throw":
+                throw new InvalidOperationException("probe setup failure requested");
+            case "hang":
+                // Ignores the cancellation token on purpose: the worst kind of plugin.
+                await Task.Delay(int.Parse(Setting("hang_ms") ?? "3000", CultureInfo.InvariantCulture), CancellationToken.None);
+                break;
+        }
+
+        context.Logger.LogProbe("probe {0} set up", id);
+    }
+
+    public async Task TeardownAsync(CancellationToken cancellationToken)
+    {
+        switch (Setting("teardown"))
+        {
+            case "throw":
+                throw new InvalidOperationException("probe teardown failure requested");
+            case "hang":
+                await Task.Delay(Timeout.Infinite, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+                break;
+        }
+    }
+
+    private string? Setting(string key) =>
+        _context is not null && _context.Settings.TryGetValue(key, out var v) && !string.IsNullOrEmpty(v) ? v : null;
+}
