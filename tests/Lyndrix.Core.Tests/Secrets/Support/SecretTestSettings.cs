@@ -45,6 +45,10 @@ internal static class SecretTestSettings
         ["LYNDRIX_VAULT_WATCHDOG_INTERVAL"] = "0.05",
         ["LYNDRIX_VAULT_OPERATION_TIMEOUT"] = "5",
         ["LYNDRIX_MASTER_KEY"] = masterKey ?? "",
+
+        // Outside dev the IAM area refuses default account passwords.
+        ["LYNDRIX_ADMIN_PASSWORD"] = "Secrets-Test-Admin-Pw-8d1f",
+        ["LYNDRIX_BOT_PASSWORD"] = "Secrets-Test-Bot-Pw-3c9e",
     };
 
     public static HostSettings Host(Dictionary<string, string> env) =>
