@@ -1,4 +1,4 @@
-using Isopoh.Cryptography.Argon2;
+using Lyndrix.Core.Crypto;
 
 namespace Lyndrix.Core.Secrets.KeyFile;
 
@@ -12,21 +12,13 @@ internal static class Argon2idKeyDerivation
         ArgumentNullException.ThrowIfNull(masterKey);
         ArgumentNullException.ThrowIfNull(parameters);
         var password = MasterKeyPolicy.Utf8(masterKey);
-        var config = new Argon2Config
+        try
         {
-            Type = Argon2Type.HybridAddressing,
-            Version = Argon2Version.Nineteen,
-            TimeCost = parameters.TimeCost,
-            MemoryCost = parameters.MemoryKib,
-            Lanes = parameters.Parallelism,
-            Threads = Math.Clamp(Environment.ProcessorCount, 1, parameters.Parallelism),
-            Password = password,
-            Salt = salt.ToArray(),
-            HashLength = KeyLength,
-            ClearPassword = true,
-        };
-        using var argon2 = new Argon2(config);
-        using var hash = argon2.Hash();
-        return hash.Buffer.ToArray();
+            return Argon2Raw.Hash(password, salt, Argon2Variant.Id, 0x13, parameters.TimeCost, parameters.MemoryKib, parameters.Parallelism, KeyLength);
+        }
+        finally
+        {
+            Array.Clear(password);
+        }
     }
 }
