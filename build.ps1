@@ -17,7 +17,7 @@ $artifacts = Join-Path $root 'artifacts'
 function Invoke-Dotnet {
     param([string[]]$Arguments)
     Write-Host "> dotnet $($Arguments -join ' ')" -ForegroundColor Cyan
-    & dotnet @Arguments
+    & dotnet @Arguments | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($Arguments[0]) failed with exit code $LASTEXITCODE" }
 }
 

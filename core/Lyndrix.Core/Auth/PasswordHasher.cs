@@ -1,6 +1,6 @@
+using Lyndrix.Core.Crypto;
 using System.Security.Cryptography;
 using System.Text;
-using Isopoh.Cryptography.Argon2;
 
 namespace Lyndrix.Core.Auth;
 
@@ -85,26 +85,12 @@ internal sealed class PasswordHasher
     private static byte[] Raw(string password, PhcArgon2Hash h)
     {
         Interlocked.Increment(ref s_computations);
-        var config = new Argon2Config
+        var variant = h.Variant switch
         {
-            Type = h.Variant switch
-            {
-                "argon2i" => Argon2Type.DataIndependentAddressing,
-                "argon2d" => Argon2Type.DataDependentAddressing,
-                _ => Argon2Type.HybridAddressing,
-            },
-            Version = h.Version == 0x10 ? Argon2Version.Sixteen : Argon2Version.Nineteen,
-            TimeCost = h.TimeCost,
-            MemoryCost = h.MemoryKib,
-            Lanes = h.Parallelism,
-            Threads = Math.Min(h.Parallelism, Math.Max(1, Environment.ProcessorCount)),
-            Password = Encoding.UTF8.GetBytes(password),
-            Salt = h.Salt,
-            HashLength = h.Hash.Length,
-            ClearPassword = true,
+            "argon2i" => Argon2Variant.I,
+            "argon2d" => Argon2Variant.D,
+            _ => Argon2Variant.Id,
         };
-        using var argon2 = new Argon2(config);
-        using var result = argon2.Hash();
-        return result.Buffer.ToArray();
+        return Argon2Raw.Hash(Encoding.UTF8.GetBytes(password), h.Salt, variant, h.Version, h.TimeCost, h.MemoryKib, h.Parallelism, h.Hash.Length);
     }
 }

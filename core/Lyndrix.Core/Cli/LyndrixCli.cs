@@ -6,6 +6,8 @@ internal static class LyndrixCli
     public static IReadOnlyList<ICliCommand> Commands { get; } =
     [
         new RunCommand(),
+        new KeyfileCommand(),
+        new VaultCommand(),
         new PluginsCommand(),
     ];
 

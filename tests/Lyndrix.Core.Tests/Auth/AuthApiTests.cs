@@ -228,6 +228,8 @@ public class AuthApiTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
         Assert.That((await Json(response)).GetProperty("message").GetString(), Does.Contain("/api/boot"));
 
+        // IAM starts only after the secret store is open (a real init takes a moment): let it fail once before the database "recovers".
+        await Lyndrix.Core.Tests.Support.Eventually.True(() => host.Logs.AllText.Contains("IAM could not start: database is down", StringComparison.Ordinal), "IAM's first failed start");
         users.FailWith = null;
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await host.Bus.WaitForAsync(Sdk.Events.CoreTopics.IamReady, cts.Token);

@@ -1,3 +1,4 @@
+using Lyndrix.Core.Tests.Modules.Fakes;
 using System.Collections.Concurrent;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Events;

@@ -1,3 +1,4 @@
+using Lyndrix.Core.Tests.Modules.Fakes;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Lyndrix.Core.Auth;

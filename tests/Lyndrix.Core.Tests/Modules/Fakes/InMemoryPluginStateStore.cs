@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Lyndrix.Core.Data;
 
-namespace Lyndrix.Core.Modules;
+namespace Lyndrix.Core.Tests.Modules.Fakes;
 
 /// <summary>Plugin states kept in memory: used when no database-backed store is registered (and by tests).
 /// Enable/disable choices are lost on restart.</summary>

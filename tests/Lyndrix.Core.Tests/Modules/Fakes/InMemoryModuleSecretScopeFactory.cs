@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Sdk;
 
-namespace Lyndrix.Core.Modules;
+namespace Lyndrix.Core.Tests.Modules.Fakes;
 
 /// <summary>Module secrets kept in memory, confined per module path like the real store: used when no secret-store-backed
 /// factory is registered (and by tests). Values are lost on restart.</summary>

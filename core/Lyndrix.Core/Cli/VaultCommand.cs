@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Lyndrix.Core.Configuration;
+
+namespace Lyndrix.Core.Cli;
+
+/// <summary><c>lyndrix vault status|init|unseal</c>: talks to a running host's <c>/api/vault/*</c>.</summary>
+internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCommand
+{
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "no-wait" };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public string Name => "vault";
+
+    public string Summary => "Show the secret store's state, or initialize / unseal it on a running host.";
+
+    public string Help =>
+        "Usage: lyndrix vault <status|init|unseal> [--url URL] [--timeout SECONDS] [--no-wait]\n\n" +
+        "Talks to a running host's HTTP API:\n" +
+        "  status   GET /api/vault/status: backend, initialized, sealed, connected, ui_state, last failure.\n" +
+        "           Exit 0 when the store is open (ui_state ready), 1 otherwise.\n" +
+        "  init     POST /api/vault/init: initialize an uninitialized store with the master key; the host writes\n" +
+        "           vault_keys.enc (never over an existing one) before unsealing.\n" +
+        "  unseal   POST /api/vault/unseal: unseal a sealed store with the master key (the host decrypts vault_keys.enc).\n" +
+        "init and unseal wait until the store is open or the attempt failed (--timeout, default 60 s), unless --no-wait.\n\n" +
+        "The master key is read from LYNDRIX_MASTER_KEY or, when that is not set, from the first line of stdin\n" +
+        "(type it, or pipe it from your secret manager). It is never accepted on the command line.\n" +
+        "--url  the host's base URL (default http://127.0.0.1:$PORT; PORT from the environment or .env, default 8081).\n" +
+        "The host allows 5 init/unseal attempts per client per 60 s. Exit codes: 0 success, 1 failure, 2 usage error.";
+
+    public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
+    {
+        var parsed = new CliArguments(args, Flags);
+        if (parsed.Positional.Count != 1 || parsed.Positional[0] is not ("status" or "init" or "unseal"))
+        {
+            throw new CliUsageException(parsed.Positional.Count == 0
+                ? "Name a sub-command: status, init or unseal."
+                : $"Unknown sub-command '{string.Join(' ', parsed.Positional)}': use status, init or unseal.");
+        }
+
+        var action = parsed.Positional[0];
+        var reader = new SettingsReader(context.Config, context.WorkingDirectory);
+        var port = reader.Int("PORT", 8081, 1, 65535);
+        var timeout = TimeSpan.FromSeconds(ParseSeconds(parsed.Get("timeout") ?? "60"));
+        try
+        {
+            reader.ThrowIfInvalid();
+        }
+        catch (ConfigurationException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 2;
+        }
+
+        var url = parsed.Get("url") ?? $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
+        if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+        {
+            throw new CliUsageException($"--url must be an http(s) URL (got '{url}').");
+        }
+
+        using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        http.BaseAddress = baseUri;
+        http.Timeout = TimeSpan.FromSeconds(30);
+        try
+        {
+            if (action == "status")
+            {
+                var status = await GetStatusAsync(http, cancellationToken).ConfigureAwait(false);
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(status, Indented)).ConfigureAwait(false);
+                return status.GetProperty("ui_state").GetString() == "ready" ? 0 : 1;
+            }
+
+            var key = context.Config.Get("LYNDRIX_MASTER_KEY") ?? (await context.In.ReadLineAsync(cancellationToken).ConfigureAwait(false))?.TrimEnd('\r');
+            if (string.IsNullOrEmpty(key))
+            {
+                throw new CliUsageException("No master key: set LYNDRIX_MASTER_KEY or write the key as the first line of stdin.");
+            }
+
+            return await RequestAsync(context, http, action, key, parsed.Has("no-wait"), timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            await context.Error.WriteLineAsync($"Cannot reach the host at {baseUri}: {ex.Message}. Is 'lyndrix run' running there (see --url / PORT)?")
+                .ConfigureAwait(false);
+            return 1;
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await context.Error.WriteLineAsync($"The host at {baseUri} did not answer within {http.Timeout.TotalSeconds:0} s.").ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private static async Task<int> RequestAsync(CliContext context, HttpClient http, string action, string key, bool noWait, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var before = FailureSequence(await GetStatusAsync(http, cancellationToken).ConfigureAwait(false));
+        using var body = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["key"] = key }), Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync($"api/vault/{action}", body, cancellationToken).ConfigureAwait(false);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
+        if ((int)response.StatusCode != 202)
+        {
+            var message = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("message", out var m) ? m.GetString() : response.ReasonPhrase;
+            var retry = response.Headers.RetryAfter?.Delta is { } delta ? $" (retry after {delta.TotalSeconds:0} s)" : "";
+            await context.Error.WriteLineAsync($"vault {action} refused ({(int)response.StatusCode}): {message}{retry}").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (noWait)
+        {
+            await context.Out.WriteLineAsync($"vault {action}: accepted; poll 'lyndrix vault status' for the outcome.").ConfigureAwait(false);
+            return 0;
+        }
+
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            var status = await GetStatusAsync(http, cancellationToken).ConfigureAwait(false);
+            if (status.GetProperty("ui_state").GetString() == "ready")
+            {
+                await context.Out.WriteLineAsync($"vault {action}: done, the {status.GetProperty("backend").GetString()} secret store is open.")
+                    .ConfigureAwait(false);
+                return 0;
+            }
+
+            if (FailureSequence(status) > before && status.GetProperty("last_failure") is { } failure)
+            {
+                await context.Error.WriteLineAsync(
+                    $"vault {action} failed ({failure.GetProperty("reason").GetString()}): {failure.GetProperty("message").GetString()}").ConfigureAwait(false);
+                return 1;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                await context.Error.WriteLineAsync(
+                    $"vault {action}: still '{status.GetProperty("ui_state").GetString()}' after {timeout.TotalSeconds:0} s; check 'lyndrix vault status' " +
+                    "and the host's log.").ConfigureAwait(false);
+                return 1;
+            }
+
+            await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<JsonElement> GetStatusAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(new Uri("api/vault/status", UriKind.Relative), cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET /api/vault/status answered {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+
+        return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static long FailureSequence(JsonElement status) =>
+        status.TryGetProperty("last_failure", out var f) && f.ValueKind == JsonValueKind.Object ? f.GetProperty("sequence").GetInt64() : 0;
+
+    private static double ParseSeconds(string raw) =>
+        double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 3600
+            ? s
+            : throw new CliUsageException($"--timeout must be a number of seconds from 0 to 3600 (got '{raw}').");
+}
