@@ -1,22 +1,24 @@
 using System.Diagnostics;
 using System.Text;
-using Isopoh.Cryptography.Argon2;
+using Lyndrix.Core.Crypto;
+using Lyndrix.Core.Secrets.KeyFile;
 
 namespace Lyndrix.Benchmarks;
 
 /// <summary>
-/// The key-file KDF (Argon2id t=3, m=65536 KiB, p=4, 32-byte key) vs the reference C implementation: the <c>argon2</c>
-/// command-line tool of Debian's <c>argon2</c> package, at the same parameters. The tool is timed as a process, so the
-/// cost of starting a process is measured separately (the same tool at trivial parameters) and subtracted.
+/// The key-file KDF (<c>Argon2idKeyDerivation</c> at <c>Argon2Parameters.Default</c>: Argon2id t=3, m=65536 KiB, p=4, 32-byte
+/// key) vs the reference C implementation: the <c>argon2</c> command-line tool of Debian's <c>argon2</c> package, at the same
+/// parameters. The tool is timed as a process, so the cost of starting a process is measured separately (the same tool at
+/// trivial parameters) and subtracted. The managed fallback (used when <c>libargon2</c> is absent) is timed too.
 /// </summary>
 internal static class KeyFileKdfBenchmarks
 {
     private const string Password = "pw";
     private const string Salt = "saltsaltsaltsalt";
-    private const int TimeCost = 3;
-    private const int MemoryKib = 65536;
-    private const int Parallelism = 4;
     private const int Rounds = 5;
+    private static readonly int TimeCost = Argon2Parameters.Default.TimeCost;
+    private static readonly int MemoryKib = Argon2Parameters.Default.MemoryKib;
+    private static readonly int Parallelism = Argon2Parameters.Default.Parallelism;
 
     public static async Task RunAsync()
     {
@@ -28,51 +30,42 @@ internal static class KeyFileKdfBenchmarks
         }
 
         var salt = Encoding.UTF8.GetBytes(Salt);
-        var ours = Convert.ToHexStringLower(Derive(salt));
-        var theirs = await RunToolAsync(tool, ["-id", "-t", $"{TimeCost}", "-m", $"{Log2(MemoryKib)}", "-p", $"{Parallelism}", "-l", "32", "-r"]);
-        if (theirs.Output != ours)
+        string[] full = ["-id", "-t", $"{TimeCost}", "-m", $"{Log2(MemoryKib)}", "-p", $"{Parallelism}", "-l", $"{Argon2idKeyDerivation.KeyLength}", "-r"];
+        var theirs = await RunToolAsync(tool, full);
+        var ours = Convert.ToHexStringLower(Argon2idKeyDerivation.DeriveKey(Password, salt, Argon2Parameters.Default));
+        var managedKey = Convert.ToHexStringLower(Managed(salt));
+        if (theirs.Output != ours || managedKey != ours)
         {
-            throw new InvalidOperationException($"The KDF and the reference argon2 disagree ({ours} vs {theirs.Output}): the comparison would be meaningless.");
+            throw new InvalidOperationException($"The KDFs disagree (lyndrix {ours}, managed {managedKey}, reference {theirs.Output}): the comparison would be meaningless.");
         }
 
-        // Interleaved rounds, so background load on a shared machine hits all three alike.
+        // Interleaved rounds, so background load on a shared machine hits all of them alike.
+        var lyndrix = new List<double>();
         var managed = new List<double>();
         var reference = new List<double>();
         var startup = new List<double>();
         for (var r = 0; r < Rounds; r++)
         {
             var start = Stopwatch.GetTimestamp();
-            _ = Derive(salt);
+            _ = Argon2idKeyDerivation.DeriveKey(Password, salt, Argon2Parameters.Default);
+            lyndrix.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            start = Stopwatch.GetTimestamp();
+            _ = Managed(salt);
             managed.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            reference.Add((await RunToolAsync(tool, ["-id", "-t", $"{TimeCost}", "-m", $"{Log2(MemoryKib)}", "-p", $"{Parallelism}", "-l", "32", "-r"])).Millis);
+            reference.Add((await RunToolAsync(tool, full)).Millis);
             startup.Add((await RunToolAsync(tool, ["-id", "-t", "1", "-m", "3", "-p", "1", "-l", "32", "-r"])).Millis);
         }
 
         var processStart = Median(startup);
         var referenceKdf = Median(reference) - processStart;
-        Measure.Report($"key-file KDF Argon2id t={TimeCost} m={MemoryKib} KiB p={Parallelism}", referenceKdf, Median(managed), 1.2, "ms");
+        Measure.Report($"key-file KDF {Argon2Parameters.Default}", referenceKdf, Median(lyndrix), 1.2, "ms");
         Measure.Note($"baseline: reference C argon2 CLI {Median(reference):0.0} ms minus process start-up {processStart:0.0} ms (the same tool at -t 1 -m 3 -p 1); outputs identical.");
-        Measure.Note($"lyndrix: Isopoh.Cryptography.Argon2 in-process, {Math.Min(Environment.ProcessorCount, Parallelism)} thread(s) for {Parallelism} lanes.");
+        Measure.Note($"lyndrix: Argon2idKeyDerivation in-process, implementation '{Argon2Raw.Implementation}' (libargon2 when installed, else managed Isopoh).");
+        Measure.Report("  managed fallback (Isopoh), for comparison", referenceKdf, Median(managed), 1.2, "ms");
     }
 
-    private static byte[] Derive(byte[] salt)
-    {
-        var config = new Argon2Config
-        {
-            Type = Argon2Type.HybridAddressing,
-            Version = Argon2Version.Nineteen,
-            TimeCost = TimeCost,
-            MemoryCost = MemoryKib,
-            Lanes = Parallelism,
-            Threads = Math.Clamp(Environment.ProcessorCount, 1, Parallelism),
-            Password = Encoding.UTF8.GetBytes(Password),
-            Salt = salt,
-            HashLength = 32,
-        };
-        using var argon2 = new Argon2(config);
-        using var hash = argon2.Hash();
-        return hash.Buffer.ToArray();
-    }
+    private static byte[] Managed(byte[] salt) =>
+        Argon2Raw.HashManaged(Encoding.UTF8.GetBytes(Password), salt, Argon2Variant.Id, 0x13, TimeCost, MemoryKib, Parallelism, Argon2idKeyDerivation.KeyLength);
 
     private static async Task<(string Output, double Millis)> RunToolAsync(string tool, string[] arguments)
     {

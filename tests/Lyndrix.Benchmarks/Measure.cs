@@ -41,24 +41,38 @@ internal static class Measure
     /// lets it keep set-up and clean-up (creating folders, disposing loaders, collecting garbage) out of the numbers.
     /// </summary>
     public static async Task<(double Baseline, double Candidate)> InterleavedMedianMicrosAsync(
-        Func<int, Task<TimeSpan>> baseline, Func<int, Task<TimeSpan>> candidate, int operations, int rounds = 7)
+        Func<int, Task<TimeSpan>> baseline, Func<int, Task<TimeSpan>> candidate, int operations, int rounds = 7, int? warmUpOperations = null)
     {
-        var warmUp = Math.Max(1, operations / 5);
-        await baseline(warmUp);
-        await candidate(warmUp);
-        var b = new double[rounds];
-        var c = new double[rounds];
-        for (var r = 0; r < rounds; r++)
+        var medians = await InterleavedMediansMicrosAsync([baseline, candidate], operations, rounds, warmUpOperations);
+        return (medians[0], medians[1]);
+    }
+
+    /// <summary>The same for several workloads: one round of each in turn, then the next round.</summary>
+    public static async Task<double[]> InterleavedMediansMicrosAsync(
+        IReadOnlyList<Func<int, Task<TimeSpan>>> workloads, int operations, int rounds = 7, int? warmUpOperations = null)
+    {
+        // Tiered JIT promotes hot methods in the background after a delay; a short warm-up would time tier-0 code.
+        var warmUp = warmUpOperations ?? Math.Max(1, operations / 5);
+        foreach (var work in workloads)
         {
-            Settle();
-            b[r] = (await baseline(operations)).TotalMicroseconds / operations;
-            Settle();
-            c[r] = (await candidate(operations)).TotalMicroseconds / operations;
+            await work(warmUp);
         }
 
-        Array.Sort(b);
-        Array.Sort(c);
-        return (b[rounds / 2], c[rounds / 2]);
+        var samples = workloads.Select(_ => new double[rounds]).ToArray();
+        for (var r = 0; r < rounds; r++)
+        {
+            for (var w = 0; w < workloads.Count; w++)
+            {
+                Settle();
+                samples[w][r] = (await workloads[w](operations)).TotalMicroseconds / operations;
+            }
+        }
+
+        return samples.Select(s =>
+        {
+            Array.Sort(s);
+            return s[rounds / 2];
+        }).ToArray();
     }
 
     /// <summary>Collects garbage (and runs finalizers, which finish unloading load contexts) outside the measured parts.</summary>

@@ -98,7 +98,7 @@ internal static class PluginLoadBenchmarks
             return elapsed;
         }
 
-        var (baseline, lyndrix) = await Measure.InterleavedMedianMicrosAsync(Bare, Lyndrix, operations: 40);
+        var (baseline, lyndrix) = await Measure.InterleavedMedianMicrosAsync(Bare, Lyndrix, operations: 15, rounds: 15);
         Measure.Report("load + set up 1 plugin (per-plugin path)", baseline, lyndrix, 1.3, "us/op");
         Measure.Note("lyndrix: manifest validation, shared-assembly checks, McMaster loader, type identity, ModuleContext, setup via Task.Run + timeout;");
         Measure.Note("baseline: PluginLoader.CreateFromAssemblyFile(isUnloadable, sharedTypes) + LoadDefaultAssembly + type scan + Activator + SetupAsync.");
@@ -147,7 +147,7 @@ internal static class PluginLoadBenchmarks
             return elapsed;
         }
 
-        var (baseline, lyndrix) = await Measure.InterleavedMedianMicrosAsync(Bare, Lyndrix, operations: 40);
+        var (baseline, lyndrix) = await Measure.InterleavedMedianMicrosAsync(Bare, Lyndrix, operations: 15, rounds: 15);
         Measure.Report("start 1 plugin (PluginRuntime.StartAllAsync)", baseline, lyndrix, 1.3, "us/op");
     }
 
