@@ -1,9 +1,9 @@
 namespace Lyndrix.Core.Secrets.Scopes;
 
 /// <summary>
-/// What a module id and a secret key may look like, so no value can reach another module's path: ids use
-/// <c>[a-z0-9._-]</c> (no <c>/</c>, no <c>..</c>, no leading dot); keys are fields of the module's own secret, so they only
-/// have to be printable and free of path syntax.
+/// What a module id and a secret key may look like, so no value can reach another module's path: ids follow the manifest's
+/// rule (lower-case segments joined by <c>. _ -</c>, so no <c>/</c> and no <c>..</c>); keys are fields of the module's own
+/// secret, so they only have to be printable and free of path syntax.
 /// </summary>
 internal static class SecretNameRules
 {
@@ -23,17 +23,11 @@ internal static class SecretNameRules
             return $"The module id is {id.Length} characters long; at most {MaxIdLength} are allowed.";
         }
 
-        foreach (var c in id)
+        // The manifest's rule is the one rule for module ids; checked again here because a scope is a security boundary.
+        if (!Modules.PluginManifestReader.IsValidId(id))
         {
-            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9') or '.' or '_' or '-'))
-            {
-                return $"The module id '{Printable(id)}' contains '{Printable(c.ToString())}': only lower-case letters, digits, '.', '_' and '-' are allowed.";
-            }
-        }
-
-        if (id[0] == '.' || id.Contains("..", StringComparison.Ordinal))
-        {
-            return $"The module id '{id}' starts with '.' or contains '..'.";
+            return $"The module id '{Printable(id)}' is not a valid module id: lower-case letters and digits in segments joined by " +
+                   "'.', '_' or '-' (no '/', no leading, trailing or doubled separators).";
         }
 
         return null;
