@@ -1,3 +1,5 @@
+using Lyndrix.Core.Configuration;
+using Lyndrix.Core.Tests.Modules.Fakes;
 using System.Diagnostics;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Events;
@@ -43,7 +45,7 @@ internal static class PluginLoadBenchmarks
         await using var tasks = new TaskTracker(NullLogger<TaskTracker>.Instance);
         var providers = new AuthProviderRegistry();
         var secrets = new InMemoryModuleSecretScopeFactory();
-        var config = new EmptyConfigSource();
+        var config = EnvironmentConfigSource.FromValues(new Dictionary<string, string>());
         var setupTimeout = TimeSpan.FromSeconds(30);
 
         async Task<TimeSpan> Lyndrix(int n)

@@ -1,3 +1,5 @@
+using Lyndrix.Core.Configuration;
+using Lyndrix.Core.Tests.Modules.Fakes;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Modules;
@@ -25,7 +27,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
                 TeardownTimeout = TimeSpan.FromSeconds(5),
                 UnloadTimeout = unloadTimeout ?? TimeSpan.FromSeconds(10),
             },
-            Bus, Tasks, Secrets, Providers, new InMemoryPluginStateStore(), new EmptyConfigSource(), _loggers);
+            Bus, Tasks, Secrets, Providers, new InMemoryPluginStateStore(), EnvironmentConfigSource.FromValues(new Dictionary<string, string>()), _loggers);
     }
 
     public EventBus Bus { get; }

@@ -23,8 +23,9 @@ internal static class LoadContextCollector
                 return (false, pass);
             }
 
-            // Finalizers of the context's objects and the unload itself run on other threads; give them time.
-            await Task.Delay(Math.Min(10 * pass, 200), cancellationToken).ConfigureAwait(false);
+            // Finalizers of the context's objects and the unload itself run on other threads; give them time. The first retry
+            // is nearly immediate: usually only a just-finished thread-pool item still held the last reference.
+            await Task.Delay(pass == 1 ? 1 : Math.Min(10 * pass, 200), cancellationToken).ConfigureAwait(false);
         }
     }
 }
