@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Lyndrix.Core.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Routing;
@@ -36,7 +37,12 @@ internal static class IamRegistration
         services.AddAuthorizationBuilder()
             .AddPolicy(LyndrixAuthentication.UserPolicy, p => p.AddAuthenticationSchemes(LyndrixAuthentication.Scheme).RequireAuthenticatedUser())
             .AddPolicy(LyndrixAuthentication.AdminPolicy, p => p.AddAuthenticationSchemes(LyndrixAuthentication.Scheme).RequireAuthenticatedUser()
-                .RequireClaim(LyndrixAuthentication.AdminClaim, "true"));
+                .RequireClaim(LyndrixAuthentication.AdminClaim, "true"))
+            // Before IAM is ready nobody can sign in (sessions live in the database, which waits for the secret store), so the
+            // secret store's init/unseal stay open then, guarded by the key itself and the rate limit; afterwards only admins.
+            .AddPolicy(LyndrixAuthentication.AdminOnceIamReadyPolicy, p => p.AddAuthenticationSchemes(LyndrixAuthentication.Scheme)
+                .RequireAssertion(c => c.Resource is HttpContext http
+                    && (!http.RequestServices.GetRequiredService<IamState>().IsReady || c.User.HasClaim(LyndrixAuthentication.AdminClaim, "true"))));
         return services;
     }
 

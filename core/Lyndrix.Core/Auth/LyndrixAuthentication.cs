@@ -6,6 +6,7 @@ internal static class LyndrixAuthentication
     public const string Scheme = "LyndrixBearer";
     public const string UserPolicy = "lyndrix:user";
     public const string AdminPolicy = "lyndrix:admin";
+    public const string AdminOnceIamReadyPolicy = "lyndrix:admin-once-iam-ready";
     public const string SessionIdClaim = "lyndrix:session";
     public const string AdminClaim = "lyndrix:admin";
     public const string ProviderClaim = "lyndrix:provider";

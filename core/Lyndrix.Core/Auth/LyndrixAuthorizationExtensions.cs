@@ -12,6 +12,10 @@ internal static class LyndrixAuthorizationExtensions
     public static TBuilder RequireLyndrixAdmin<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(LyndrixAuthentication.AdminPolicy);
 
+    /// <summary>Anyone while IAM is not ready yet (nobody can sign in then), signed-in administrators afterwards.</summary>
+    public static TBuilder RequireLyndrixAdminOnceIamReady<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(LyndrixAuthentication.AdminOnceIamReadyPolicy);
+
     /// <summary>Any signed-in user.</summary>
     public static TBuilder RequireLyndrixUser<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.RequireAuthorization(LyndrixAuthentication.UserPolicy);

@@ -17,7 +17,7 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
     public string Summary => "Show the secret store's state, or initialize / unseal it on a running host.";
 
     public string Help =>
-        "Usage: lyndrix vault <status|init|unseal> [--url URL] [--timeout SECONDS] [--no-wait]\n\n" +
+        "Usage: lyndrix vault <status|init|unseal> [--url URL] [--token TOKEN] [--timeout SECONDS] [--no-wait]\n\n" +
         "Talks to a running host's HTTP API:\n" +
         "  status   GET /api/vault/status: backend, initialized, sealed, connected, ui_state, last failure.\n" +
         "           Exit 0 when the store is open (ui_state ready), 1 otherwise.\n" +
@@ -28,6 +28,8 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         "The master key is read from LYNDRIX_MASTER_KEY or, when that is not set, from the first line of stdin\n" +
         "(type it, or pipe it from your secret manager). It is never accepted on the command line.\n" +
         "--url  the host's base URL (default http://127.0.0.1:$PORT; PORT from the environment or .env, default 8081).\n" +
+        "--token  an administrator's session token (or LYNDRIX_TOKEN). While the host boots nobody can sign in, so init and\n" +
+        "         unseal are open then; once identity is ready (e.g. a store sealed at run time) they need an admin token.\n" +
         "The host allows 5 init/unseal attempts per client per 60 s. Exit codes: 0 success, 1 failure, 2 usage error.";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
@@ -63,6 +65,10 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         http.BaseAddress = baseUri;
         http.Timeout = TimeSpan.FromSeconds(30);
+        if ((parsed.Get("token") ?? context.Config.Get("LYNDRIX_TOKEN")) is { Length: > 0 } token)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
         try
         {
             if (action == "status")
@@ -99,6 +105,14 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         var before = FailureSequence(await GetStatusAsync(http, cancellationToken).ConfigureAwait(false));
         using var body = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["key"] = key }), Encoding.UTF8, "application/json");
         using var response = await http.PostAsync($"api/vault/{action}", body, cancellationToken).ConfigureAwait(false);
+        if ((int)response.StatusCode is 401 or 403)
+        {
+            await context.Error.WriteLineAsync(
+                $"vault {action} refused ({(int)response.StatusCode}): the host is up, so only a signed-in administrator may {action} the store. " +
+                "Sign in with POST /api/auth/login and pass the token with --token or LYNDRIX_TOKEN.").ConfigureAwait(false);
+            return 1;
+        }
+
         var answer = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
         if ((int)response.StatusCode != 202)
         {

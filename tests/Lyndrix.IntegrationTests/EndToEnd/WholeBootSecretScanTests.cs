@@ -126,6 +126,12 @@ public sealed class WholeBootSecretScanTests
                 Assert.That((int)wrong.StatusCode, Is.EqualTo(401));
             }
 
+            using (var anonymous = await Post("/api/vault/unseal", new { key = masterKey }))
+            {
+                Assert.That((int)anonymous.StatusCode, Is.EqualTo(401), "once IAM is ready only administrators may unseal");
+            }
+
+            host.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", sessionTokens[0]);
             using (var unseal = await Post("/api/vault/unseal", new { key = masterKey }))
             {
                 Assert.That((int)unseal.StatusCode, Is.EqualTo(400), "already unsealed");

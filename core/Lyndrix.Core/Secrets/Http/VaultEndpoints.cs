@@ -1,3 +1,4 @@
+using Lyndrix.Core.Auth;
 using System.Globalization;
 using System.Text.Json;
 using Lyndrix.Core.Secrets.KeyFile;
@@ -19,9 +20,9 @@ internal static class VaultEndpoints
     {
         app.MapGet("/api/vault/status", StatusAsync);
         app.MapPost("/api/vault/init", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile) =>
-            RequestAsync(http, lifecycle, limiter, keyFile, init: true));
+            RequestAsync(http, lifecycle, limiter, keyFile, init: true)).RequireLyndrixAdminOnceIamReady();
         app.MapPost("/api/vault/unseal", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile) =>
-            RequestAsync(http, lifecycle, limiter, keyFile, init: false));
+            RequestAsync(http, lifecycle, limiter, keyFile, init: false)).RequireLyndrixAdminOnceIamReady();
         return app;
     }
 
