@@ -192,13 +192,14 @@ internal sealed record AuthSettings
 
         foreach (var key in new[] { "tls_verify", "start_tls" })
         {
-            if (ldap.TryGetValue(key, out var value) && !IsBool(value))
+            if (ldap.TryGetValue(key, out var value) && !SettingsReader.TryParseBool(value, out _))
             {
                 r.Problem("LYNDRIX_LDAP_" + key.ToUpperInvariant(), $"must be true or false (got '{value}')");
             }
         }
 
-        CheckSeconds(r, ldap, "LYNDRIX_LDAP_TIMEOUT");
+        // Only checked here; the LDAP module reads the value from its settings.
+        _ = r.Seconds("LYNDRIX_LDAP_TIMEOUT", 10, 0.1, 300);
     }
 
     private static void ValidateOidc(SettingsReader r, IReadOnlyDictionary<string, string> oidc)
@@ -217,20 +218,9 @@ internal sealed record AuthSettings
             r.Problem("LYNDRIX_OIDC_SCOPES", $"must include 'openid' (got '{scopes}')");
         }
 
-        CheckSeconds(r, oidc, "LYNDRIX_OIDC_TIMEOUT");
+        // Only checked here; the OIDC module reads the value from its settings.
+        _ = r.Seconds("LYNDRIX_OIDC_TIMEOUT", 10, 0.1, 300);
     }
-
-    private static void CheckSeconds(SettingsReader r, IReadOnlyDictionary<string, string> values, string name)
-    {
-        var key = name[(name.LastIndexOf('_') + 1)..].ToLowerInvariant();
-        if (values.TryGetValue(key, out var raw) &&
-            (!double.TryParse(raw, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds is < 0.1 or > 300))
-        {
-            r.Problem(name, $"must be a number of seconds from 0.1 to 300 (got '{raw}')");
-        }
-    }
-
-    private static bool IsBool(string value) => value.Trim().ToLowerInvariant() is "1" or "true" or "yes" or "on" or "0" or "false" or "no" or "off";
 
     private static bool IsRoleMapping(string json)
     {

@@ -25,7 +25,7 @@ internal sealed class SettingsReader(IConfigSource source, string baseDirectory)
 
         if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            Problem(name, $"must be a whole number from {min} to {max} (got '{raw}')");
+            Problem(name, string.Create(CultureInfo.InvariantCulture, $"must be a whole number from {min} to {max} (got '{raw}')"));
             return fallback;
         }
 
@@ -40,13 +40,29 @@ internal sealed class SettingsReader(IConfigSource source, string baseDirectory)
             return fallback;
         }
 
+        if (!TryParseBool(raw, out var value))
+        {
+            Problem(name, $"must be true or false (got '{raw}')");
+            return fallback;
+        }
+
+        return value;
+    }
+
+    /// <summary>The boolean spellings every setting accepts (environment variables and module settings alike).</summary>
+    public static bool TryParseBool(string raw, out bool value)
+    {
         switch (raw.Trim().ToLowerInvariant())
         {
-            case "1" or "true" or "yes" or "on": return true;
-            case "0" or "false" or "no" or "off": return false;
+            case "1" or "true" or "yes" or "on":
+                value = true;
+                return true;
+            case "0" or "false" or "no" or "off":
+                value = false;
+                return true;
             default:
-                Problem(name, $"must be true or false (got '{raw}')");
-                return fallback;
+                value = false;
+                return false;
         }
     }
 
@@ -60,7 +76,7 @@ internal sealed class SettingsReader(IConfigSource source, string baseDirectory)
 
         if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            Problem(name, $"must be a number of seconds from {min} to {max} (got '{raw}')");
+            Problem(name, string.Create(CultureInfo.InvariantCulture, $"must be a number of seconds from {min} to {max} (got '{raw}')"));
             return TimeSpan.FromSeconds(fallbackSeconds);
         }
 

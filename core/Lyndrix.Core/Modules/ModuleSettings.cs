@@ -52,30 +52,14 @@ internal static class ModuleSettings
     /// name of the value ("must be ...").</summary>
     public static string? CheckValue(string kind, IReadOnlyList<string> options, string value) => kind switch
     {
-        "bool" when !TryBool(value, out _) => $"must be true or false (got '{value}').",
+        "bool" when !SettingsReader.TryParseBool(value, out _) => $"must be true or false (got '{value}').",
         "int" when !long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) => $"must be a whole number (got '{value}').",
         "select" when options.Count > 0 && !options.Contains(value, StringComparer.Ordinal) => $"must be one of {string.Join(", ", options)} (got '{value}').",
         _ => null,
     };
 
     private static string Normalize(string kind, string value) =>
-        kind == "bool" && TryBool(value, out var b) ? (b ? "true" : "false") : value;
-
-    private static bool TryBool(string value, out bool result)
-    {
-        switch (value.Trim().ToLowerInvariant())
-        {
-            case "true" or "1" or "yes" or "on":
-                result = true;
-                return true;
-            case "false" or "0" or "no" or "off":
-                result = false;
-                return true;
-            default:
-                result = false;
-                return false;
-        }
-    }
+        kind == "bool" && SettingsReader.TryParseBool(value, out var b) ? (b ? "true" : "false") : value;
 
     private static string Upper(string s)
     {
