@@ -1,6 +1,6 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.RegularExpressions;
+using Lyndrix.Core.Hosting;
 
 namespace Lyndrix.Core.Data;
 
@@ -12,9 +12,9 @@ namespace Lyndrix.Core.Data;
 /// </summary>
 internal sealed partial class DatabaseCredentialRedactor
 {
-    public const string Mask = "***";
+    public const string Mask = KnownSecretValues.Mask;
 
-    private readonly ConcurrentDictionary<string, byte> _secrets = new(StringComparer.Ordinal);
+    private readonly KnownSecretValues _secrets = new(minimumLength: 1);
 
     /// <summary>Remembers a password so its literal value is masked from now on.</summary>
     public void AddSecret(string? secret)
@@ -24,12 +24,8 @@ internal sealed partial class DatabaseCredentialRedactor
             return;
         }
 
-        _secrets.TryAdd(secret, 0);
-        var escaped = Uri.EscapeDataString(secret);
-        if (escaped != secret)
-        {
-            _secrets.TryAdd(escaped, 0);
-        }
+        _secrets.Add(secret);
+        _secrets.Add(Uri.EscapeDataString(secret));
     }
 
     public string Redact(string? text)
@@ -40,12 +36,7 @@ internal sealed partial class DatabaseCredentialRedactor
         }
 
         // Literal values first: the patterns below could otherwise cut a password in two and leave half of it.
-        // Longest first, so a password that contains another one is masked whole.
-        foreach (var secret in _secrets.Keys.OrderByDescending(s => s.Length))
-        {
-            text = text.Replace(secret, Mask, StringComparison.Ordinal);
-        }
-
+        text = _secrets.MaskIn(text);
         text = UrlCredentials().Replace(text, "://" + Mask + ":" + Mask + "@");
         text = ConnectionStringPassword().Replace(text, m => m.Groups["key"].Value + "=" + Mask);
         text = JsonPassword().Replace(text, m => m.Groups["key"].Value + "\"" + Mask + "\"");

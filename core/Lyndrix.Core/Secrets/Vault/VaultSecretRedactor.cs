@@ -1,5 +1,5 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
+using Lyndrix.Core.Hosting;
 
 namespace Lyndrix.Core.Secrets.Vault;
 
@@ -10,29 +10,15 @@ namespace Lyndrix.Core.Secrets.Vault;
 /// </summary>
 internal sealed partial class VaultSecretRedactor
 {
-    public const string Mask = "***";
+    public const string Mask = KnownSecretValues.Mask;
 
-    private readonly ConcurrentDictionary<string, byte> _secrets = new(StringComparer.Ordinal);
+    // Very short values would mask ordinary words; Vault tokens, secret IDs and key shares are all much longer.
+    private readonly KnownSecretValues _secrets = new(minimumLength: 8);
 
     [GeneratedRegex(@"\b(hv[sbr]|s|b|r)\.[A-Za-z0-9_\-]{20,}")]
     private static partial Regex TokenShape();
 
-    public void Add(string? secret)
-    {
-        // Very short values would mask ordinary words; Vault tokens, secret IDs and key shares are all much longer.
-        if (secret is { Length: >= 8 })
-        {
-            _secrets.TryAdd(secret, 0);
-        }
-    }
+    public void Add(string? secret) => _secrets.Add(secret);
 
-    public string Scrub(string text)
-    {
-        foreach (var secret in _secrets.Keys.OrderByDescending(s => s.Length))
-        {
-            text = text.Replace(secret, Mask, StringComparison.Ordinal);
-        }
-
-        return TokenShape().Replace(text, Mask);
-    }
+    public string Scrub(string text) => TokenShape().Replace(_secrets.MaskIn(text), Mask);
 }
