@@ -4,6 +4,7 @@ using System.Diagnostics;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Modules;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk;
 using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,7 @@ internal static class PluginLoadBenchmarks
 
     public static async Task RunAsync()
     {
-        using var scratch = new ScratchDirectory("plugins");
+        using var scratch = new TempDirectory("lyndrix-bench-plugins");
         var pluginsDir = scratch.Sub("plugins");
         var builtInDir = scratch.Sub("modules");
         var folder = ProbePlugin.Install(pluginsDir, "probe", Id);
@@ -154,7 +155,7 @@ internal static class PluginLoadBenchmarks
     }
 
     /// <summary>Boot with 10 to 200 copies of one small plugin (distinct ids): <c>StartAllAsync</c> time per plugin.</summary>
-    private static async Task BootScalingAsync(ScratchDirectory scratch)
+    private static async Task BootScalingAsync(TempDirectory scratch)
     {
         var builtInDir = scratch.Sub("boot-modules");
         var dirs = new Dictionary<int, string>();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using Lyndrix.Core.Modules;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk;
 using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.Logging;
@@ -31,7 +32,7 @@ internal static class PluginUnloadBenchmarks
 
     public static async Task RunAsync()
     {
-        using var scratch = new ScratchDirectory("unload");
+        using var scratch = new TempDirectory("lyndrix-bench-unload");
         var pluginsDir = scratch.Sub("plugins");
         var folder = ProbePlugin.Install(pluginsDir, "probe", Id, Busy, subscribe: ["demo:ping"], emit: ["probe:echo"]);
 

@@ -7,6 +7,7 @@ using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.KeyFile;
 using Lyndrix.Core.Secrets.Scopes;
 using Lyndrix.Core.Secrets.Vault;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk;
 using Lyndrix.VaultDouble;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -38,7 +39,7 @@ internal static class SecretReadBenchmarks
         var settings = new VaultSettings { Url = vault.BaseAddress, Token = token };
         await using var backend = new VaultSecretBackend(settings, TimeProvider.System, NullLogger<VaultSecretBackend>.Instance);
         await backend.OpenAsync(null, CancellationToken.None);
-        using var scratch = new ScratchDirectory("secrets");
+        using var scratch = new TempDirectory("lyndrix-bench-secrets");
         var scopes = new ModuleSecretScopeFactory(
             backend, new SecretStoreSettings { SecurityDir = scratch.Path, IsDev = true, Argon = Argon2Parameters.Default }, TimeProvider.System, NullLoggerFactory.Instance);
         var manifest = new ModuleManifest { Id = ModuleId, Name = "Secrets benchmark", Version = "1.0.0" };

@@ -2,6 +2,7 @@ using Lyndrix.Core.Cli;
 using Lyndrix.Core.Secrets.KeyFile;
 using Lyndrix.Core.Tests.Secrets.KeyFile;
 using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
 using static Lyndrix.Core.Tests.Secrets.Support.SecretTestSettings;
 
 namespace Lyndrix.Core.Tests.Secrets.Cli;
@@ -13,7 +14,7 @@ public class KeyfileCommandTests
     private TempDirectory _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
+    public void SetUp() => _dir = new TempDirectory("lyndrix-secrets");
 
     [TearDown]
     public void TearDown() => _dir.Dispose();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Net.Http.Json;
 using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
 using static Lyndrix.Core.Tests.Secrets.Support.SecretTestSettings;
 
 namespace Lyndrix.Core.Tests.Secrets.Cli;
@@ -11,7 +12,7 @@ public class VaultCommandTests
     private TempDirectory _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
+    public void SetUp() => _dir = new TempDirectory("lyndrix-secrets");
 
     [TearDown]
     public void TearDown() => _dir.Dispose();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.Embedded;
 using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
 
 namespace Lyndrix.Core.Tests.Secrets.Embedded;
 
@@ -10,7 +11,7 @@ public class EmbeddedSecretBackendTests
     private TempDirectory _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
+    public void SetUp() => _dir = new TempDirectory("lyndrix-secrets");
 
     [TearDown]
     public void TearDown() => _dir.Dispose();

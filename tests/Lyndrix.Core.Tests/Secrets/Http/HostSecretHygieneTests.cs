@@ -1,6 +1,7 @@
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.KeyFile;
 using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk;
 using Lyndrix.Sdk.Events;
 using static Lyndrix.Core.Tests.Secrets.Support.SecretTestSettings;
@@ -14,7 +15,7 @@ public class HostSecretHygieneTests
     private TempDirectory _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
+    public void SetUp() => _dir = new TempDirectory("lyndrix-secrets");
 
     [TearDown]
     public void TearDown() => _dir.Dispose();

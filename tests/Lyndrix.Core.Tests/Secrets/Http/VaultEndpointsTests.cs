@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,7 +16,7 @@ public class VaultEndpointsTests
     private TempDirectory _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
+    public void SetUp() => _dir = new TempDirectory("lyndrix-secrets");
 
     [TearDown]
     public void TearDown() => _dir.Dispose();

@@ -1,6 +1,7 @@
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.KeyFile;
 using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk;
 using Lyndrix.Sdk.Events;
 using Lyndrix.VaultDouble;
@@ -17,7 +18,7 @@ public class VaultHostTests
     [SetUp]
     public async Task SetUp()
     {
-        _dir = new TempDirectory();
+        _dir = new TempDirectory("lyndrix-secrets");
         _vault = await VaultDoubleServer.StartAsync();
     }
 

@@ -2,6 +2,7 @@ using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.KeyFile;
 using Lyndrix.Core.Secrets.Lifecycle;
 using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk.Events;
 using Moq;
 using static Lyndrix.Core.Tests.Secrets.Support.SecretTestSettings;
@@ -16,7 +17,7 @@ public class ScriptedBackendLifecycleTests
     private TempDirectory _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
+    public void SetUp() => _dir = new TempDirectory("lyndrix-secrets");
 
     [TearDown]
     public void TearDown() => _dir.Dispose();

@@ -29,7 +29,7 @@ public class VaultLifecycleTests
         // One fixture instance runs every test: per-test state is created here.
         _logs = new CapturingLoggerProvider();
         _backends = [];
-        _dir = new TempDirectory();
+        _dir = new TempDirectory("lyndrix-secrets");
         _vault = await VaultDoubleServer.StartAsync();
     }
 

@@ -2,6 +2,7 @@ using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.Embedded;
 using Lyndrix.Core.Secrets.Scopes;
 using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
@@ -13,7 +14,7 @@ public class ModuleSecretScopeTests
     private TempDirectory _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = new TempDirectory();
+    public void SetUp() => _dir = new TempDirectory("lyndrix-secrets");
 
     [TearDown]
     public void TearDown() => _dir.Dispose();
