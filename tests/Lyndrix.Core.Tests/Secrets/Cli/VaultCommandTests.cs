@@ -30,8 +30,10 @@ public class VaultCommandTests
         var weak = await Run(host, env, "aaaabbbbccccaaaa\n", "vault", "init");
         var init = await Run(host, env, MasterKey + "\n", "vault", "init", "--timeout", "10");
         var after = await Run(host, env, "", "vault", "status");
-        var anonymous = await Run(host, new Dictionary<string, string> { ["LYNDRIX_MASTER_KEY"] = MasterKey }, "", "vault", "unseal");
+        // Signing in first waits for identity to be ready: before that the vault endpoints are open (nobody could sign in),
+        // and the anonymous unseal below would race IAM's start instead of meeting the 401 this test expects.
         var token = await AdminTokenAsync(host);
+        var anonymous = await Run(host, new Dictionary<string, string> { ["LYNDRIX_MASTER_KEY"] = MasterKey }, "", "vault", "unseal");
         var unseal = await Run(host, new Dictionary<string, string> { ["LYNDRIX_MASTER_KEY"] = MasterKey, ["LYNDRIX_TOKEN"] = token }, "", "vault", "unseal");
         Assert.Multiple(() =>
         {
