@@ -1,5 +1,5 @@
 using System.Reflection;
-using System.Text.Json.Nodes;
+using Lyndrix.Core.Tests.Modules;
 
 namespace Lyndrix.Benchmarks;
 
@@ -31,26 +31,7 @@ internal static class ProbePlugin
             File.Copy(file, Path.Combine(dir, Path.GetFileName(file)), overwrite: true);
         }
 
-        var schema = new JsonArray();
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            schema.Add(new JsonObject { ["key"] = key, ["kind"] = "str", ["default"] = value });
-        }
-
-        var manifest = new JsonObject
-        {
-            ["id"] = id,
-            ["name"] = "Probe " + id,
-            ["version"] = "1.0.0",
-            ["entryAssembly"] = "Probe.dll",
-            ["description"] = "benchmark probe",
-            ["permissions"] = new JsonObject
-            {
-                ["subscribe"] = new JsonArray((subscribe ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
-                ["emit"] = new JsonArray((emit ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
-            },
-            ["settings_schema"] = schema,
-        };
+        var manifest = ProbeManifest.Create(id, settings, subscribe, emit, description: "benchmark probe");
         File.WriteAllText(Path.Combine(dir, "plugin.json"), manifest.ToJsonString());
         return dir;
     }

@@ -107,41 +107,8 @@ internal sealed class PluginHarness : IAsyncDisposable
         (string Id, string Range)[]? dependencies = null,
         string version = "1.0.0",
         string? minCoreVersion = null,
-        string? type = null)
-    {
-        var schema = new JsonArray();
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
-        {
-            schema.Add(new JsonObject { ["key"] = key, ["kind"] = "str", ["default"] = value });
-        }
-
-        var manifest = new JsonObject
-        {
-            ["id"] = id,
-            ["name"] = "Probe " + id,
-            ["version"] = version,
-            ["entryAssembly"] = "Probe.dll",
-            ["description"] = "test probe",
-            ["permissions"] = new JsonObject
-            {
-                ["subscribe"] = new JsonArray((subscribe ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
-                ["emit"] = new JsonArray((emit ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
-            },
-            ["dependencies"] = new JsonArray((dependencies ?? []).Select(d => (JsonNode?)new JsonObject { ["id"] = d.Id, ["version"] = d.Range }).ToArray()),
-            ["settings_schema"] = schema,
-        };
-        if (minCoreVersion is not null)
-        {
-            manifest["min_core_version"] = minCoreVersion;
-        }
-
-        if (type is not null)
-        {
-            manifest["type"] = type;
-        }
-
-        return manifest;
-    }
+        string? type = null) =>
+        ProbeManifest.Create(id, settings, subscribe, emit, dependencies, version, minCoreVersion, type);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+
+namespace Lyndrix.Core.Tests.Modules;
+
+/// <summary>The plugin.json of a copy of the Probe test plugin (<c>tests/plugins/Probe</c>): settings become
+/// settings_schema defaults, which choose what the probe does. Shared by the unit tests and the benchmarks.</summary>
+internal static class ProbeManifest
+{
+    public static JsonObject Create(
+        string id,
+        IReadOnlyDictionary<string, string>? settings = null,
+        string[]? subscribe = null,
+        string[]? emit = null,
+        (string Id, string Range)[]? dependencies = null,
+        string version = "1.0.0",
+        string? minCoreVersion = null,
+        string? type = null,
+        string description = "test probe")
+    {
+        var schema = new JsonArray();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            schema.Add(new JsonObject { ["key"] = key, ["kind"] = "str", ["default"] = value });
+        }
+
+        var manifest = new JsonObject
+        {
+            ["id"] = id,
+            ["name"] = "Probe " + id,
+            ["version"] = version,
+            ["entryAssembly"] = "Probe.dll",
+            ["description"] = description,
+            ["permissions"] = new JsonObject
+            {
+                ["subscribe"] = new JsonArray((subscribe ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+                ["emit"] = new JsonArray((emit ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+            },
+            ["dependencies"] = new JsonArray((dependencies ?? []).Select(d => (JsonNode?)new JsonObject { ["id"] = d.Id, ["version"] = d.Range }).ToArray()),
+            ["settings_schema"] = schema,
+        };
+        if (minCoreVersion is not null)
+        {
+            manifest["min_core_version"] = minCoreVersion;
+        }
+
+        if (type is not null)
+        {
+            manifest["type"] = type;
+        }
+
+        return manifest;
+    }
+}
