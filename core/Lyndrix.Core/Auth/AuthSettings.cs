@@ -69,8 +69,8 @@ internal sealed record AuthSettings
 
     public static AuthSettings Read(SettingsReader r)
     {
-        var envType = r.String("ENV_TYPE", "dev");
-        var isDev = string.Equals(envType, "dev", StringComparison.OrdinalIgnoreCase);
+        var envType = HostSettings.ReadEnvType(r);
+        var isDev = HostSettings.IsDevEnvType(envType);
 
         var adminUser = Username(r, "LYNDRIX_ADMIN_USER", DefaultAdminUser);
         var botUser = Username(r, "LYNDRIX_BOT_USER", DefaultBotUser);

@@ -4,7 +4,7 @@ namespace Lyndrix.Core.Configuration;
 internal sealed record HostSettings
 {
     public required string EnvType { get; init; }
-    public bool IsDev => string.Equals(EnvType, "dev", StringComparison.OrdinalIgnoreCase);
+    public bool IsDev => IsDevEnvType(EnvType);
     public required int Port { get; init; }
     public required string StorageDir { get; init; }
     public required string SecurityDir { get; init; }
@@ -25,6 +25,11 @@ internal sealed record HostSettings
         return settings;
     }
 
+    /// <summary>ENV_TYPE (default <c>dev</c>), read the same way by every area that relaxes a rule in development.</summary>
+    public static string ReadEnvType(SettingsReader r) => r.String("ENV_TYPE", "dev");
+
+    public static bool IsDevEnvType(string envType) => string.Equals(envType, "dev", StringComparison.OrdinalIgnoreCase);
+
     public static HostSettings Read(SettingsReader r)
     {
         var logLevel = r.String("LOG_LEVEL", "INFO").ToUpperInvariant();
@@ -35,7 +40,7 @@ internal sealed record HostSettings
 
         return new HostSettings
         {
-            EnvType = r.String("ENV_TYPE", "dev"),
+            EnvType = ReadEnvType(r),
             Port = r.Int("PORT", 8081, 0, 65535),
             StorageDir = r.Path("STORAGE_DIR", "data/storage"),
             SecurityDir = r.Path("SECURITY_DIR", "data/security"),

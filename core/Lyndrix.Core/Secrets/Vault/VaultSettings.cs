@@ -69,8 +69,8 @@ internal sealed partial class VaultSettings
 
     public static VaultSettings Read(SettingsReader r)
     {
-        var envType = r.String("ENV_TYPE", "dev");
-        var isDev = string.Equals(envType, "dev", StringComparison.OrdinalIgnoreCase);
+        var envType = HostSettings.ReadEnvType(r);
+        var isDev = HostSettings.IsDevEnvType(envType);
 
         var skipVerify = r.Bool("VAULT_SKIP_VERIFY", false);
         if (skipVerify && !isDev)
