@@ -1,21 +1,20 @@
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Data;
+using Lyndrix.Core.Tests.Support;
 
 namespace Lyndrix.Core.Tests.Data;
 
 public sealed class DatabaseSettingsTests
 {
-    private string _dir = "";
+    private TempDirectory _temp = null!;
+
+    private string _dir => _temp.Path;
 
     [SetUp]
-    public void SetUp()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "lyndrix-dbsettings-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_dir);
-    }
+    public void SetUp() => _temp = new TempDirectory("lyndrix-dbsettings");
 
     [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
+    public void TearDown() => _temp.Dispose();
 
     private DatabaseSettings Load(params (string Key, string Value)[] values) =>
         DatabaseSettings.Load(EnvironmentConfigSource.FromValues(values.ToDictionary(v => v.Key, v => v.Value)), _dir, Path.Combine(_dir, "storage"));

@@ -12,15 +12,13 @@ namespace Lyndrix.Core.Tests.Data;
 
 public sealed class DatabaseSupervisorTests
 {
-    private string _dir = "";
+    private TempDirectory _temp = null!;
+
+    private string _dir => _temp.Path;
     private SupervisorHarness? _harness;
 
     [SetUp]
-    public void SetUp()
-    {
-        _dir = Path.Combine(Path.GetTempPath(), "lyndrix-dbsup-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(_dir);
-    }
+    public void SetUp() => _temp = new TempDirectory("lyndrix-dbsup");
 
     [TearDown]
     public async Task TearDown()
@@ -31,7 +29,7 @@ public sealed class DatabaseSupervisorTests
         }
 
         SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        _temp.Dispose();
     }
 
     private DatabaseSettings Fast(DatabaseSettings? basis = null) => (basis ?? new DatabaseSettings { SqlitePath = Path.Combine(_dir, "storage", "lyndrix.db") }) with
