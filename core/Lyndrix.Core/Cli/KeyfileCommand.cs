@@ -52,18 +52,9 @@ internal sealed class KeyfileCommand(AtomicFileWriter? writer = null) : ICliComm
         }
 
         var path = Path.GetFullPath(parsed.Require("file"), context.WorkingDirectory);
-        Argon2Parameters argon;
-        try
-        {
-            var reader = new SettingsReader(context.Config, context.WorkingDirectory);
-            argon = Argon2Parameters.Read(reader);
-            reader.ThrowIfInvalid();
-        }
-        catch (ConfigurationException ex)
-        {
-            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
+        var reader = new SettingsReader(context.Config, context.WorkingDirectory);
+        var argon = Argon2Parameters.Read(reader);
+        reader.ThrowIfInvalid();
 
         var masterKey = context.Config.Get("LYNDRIX_MASTER_KEY");
         if (masterKey is null)

@@ -1,3 +1,5 @@
+using Lyndrix.Core.Configuration;
+
 namespace Lyndrix.Core.Cli;
 
 /// <summary>Entry point of the <c>lyndrix</c> executable.</summary>
@@ -53,6 +55,12 @@ internal static class LyndrixCli
         catch (CliUsageException ex)
         {
             await context.Error.WriteLineAsync($"{ex.Message}\n\n{command.Help}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (ConfigurationException ex)
+        {
+            // Settings problems already name each variable and what to set; the command's help would only bury them.
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 2;
         }
     }

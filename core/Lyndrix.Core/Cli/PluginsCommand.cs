@@ -41,16 +41,7 @@ internal sealed partial class PluginsCommand : ICliCommand
             throw new CliUsageException("Name a subcommand: list, validate, enable, disable, reload, unload or rescan.");
         }
 
-        HostSettings host;
-        try
-        {
-            host = HostSettings.Load(context.Config, context.WorkingDirectory);
-        }
-        catch (ConfigurationException ex)
-        {
-            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
+        var host = HostSettings.Load(context.Config, context.WorkingDirectory);
 
         var sub = parsed.Positional[0];
         var rest = parsed.Positional.Skip(1).ToList();

@@ -1,6 +1,5 @@
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Hosting;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 
 namespace Lyndrix.Core.Cli;
@@ -27,33 +26,14 @@ internal sealed class RunCommand : ICliCommand
             throw new CliUsageException($"'run' takes no arguments (got '{string.Join(' ', args)}').");
         }
 
-        HostSettings settings;
-        try
-        {
-            settings = HostSettings.Load(context.Config, context.WorkingDirectory);
-        }
-        catch (ConfigurationException ex)
-        {
-            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
+        var settings = HostSettings.Load(context.Config, context.WorkingDirectory);
 
         await context.Out.WriteLineAsync(
             $"Lyndrix starting ({settings.EnvType}): API on http://127.0.0.1:{settings.Port}, plugins from {settings.PluginsDir}, logs in {settings.LogsDir}")
             .ConfigureAwait(false);
-        WebApplication built;
-        try
-        {
-            // Each area reads its own settings while registering; their problems (e.g. refused default secrets) surface here.
-            built = LyndrixApp.Build(settings);
-        }
-        catch (ConfigurationException ex)
-        {
-            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
-
-        await using var app = built;
+        // Each area reads its own settings while registering; their problems (e.g. refused default secrets) surface here
+        // as a ConfigurationException, which LyndrixCli reports.
+        await using var app = LyndrixApp.Build(settings);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
         return 0;

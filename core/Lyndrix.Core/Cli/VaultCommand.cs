@@ -46,15 +46,7 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         var reader = new SettingsReader(context.Config, context.WorkingDirectory);
         var port = reader.Int("PORT", 8081, 1, 65535);
         var timeout = TimeSpan.FromSeconds(ParseSeconds(parsed.Get("timeout") ?? "60"));
-        try
-        {
-            reader.ThrowIfInvalid();
-        }
-        catch (ConfigurationException ex)
-        {
-            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 2;
-        }
+        reader.ThrowIfInvalid();
 
         var url = parsed.Get("url") ?? $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
         if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
