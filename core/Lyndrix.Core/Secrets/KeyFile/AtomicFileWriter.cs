@@ -82,15 +82,6 @@ internal sealed class AtomicFileWriter
         }
     }
 
-    /// <summary>Writes a file only the owner can read, atomically; used for small secrets such as a generated master key.</summary>
-    public static void SetOwnerOnly(string path)
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, OwnerOnly);
-        }
-    }
-
     private static void TryDelete(string path)
     {
         try
