@@ -3,16 +3,12 @@ namespace Lyndrix.Sdk.Testing;
 /// <summary>The host's topic syntax: <c>domain:event</c>, lower-case letters, digits, <c>_ . -</c>.</summary>
 internal static class TopicRules
 {
+    /// <summary>The host's own rule: <c>core/Lyndrix.Core/Events/TopicName.cs</c> is compiled into this package too, so
+    /// a plugin's tests reject exactly the topics the host rejects.</summary>
     public static void Validate(string topic)
     {
         ArgumentNullException.ThrowIfNull(topic);
-        var segments = topic.Split(':');
-        if (topic.Length > 200 || segments.Length < 2 ||
-            segments.Any(s => s.Length == 0 || !s.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '.' or '-')))
-        {
-            throw new ArgumentException(
-                $"'{topic}' is not a valid topic. Topics look like 'domain:event' (lower-case letters, digits, '_', '.', '-').", nameof(topic));
-        }
+        Lyndrix.Core.Events.TopicName.Validate(topic);
     }
 
     public static bool IsValidSecretKey(string key) =>
