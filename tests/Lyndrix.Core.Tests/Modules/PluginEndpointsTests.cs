@@ -24,8 +24,8 @@ public sealed class PluginEndpointsTests
     public async Task SetUp()
     {
         _host = new PluginHarness();
-        _host.AddProbe("p", PluginHarness.Probe("test.p", new Dictionary<string, string> { ["subscribe"] = "demo:ping" }, subscribe: ["demo:ping"]));
-        _host.AddProbe("future", PluginHarness.Probe("test.future", minCoreVersion: "42.0.0"));
+        _host.AddProbe("p", ProbeManifest.Create("test.p", new Dictionary<string, string> { ["subscribe"] = "demo:ping" }, subscribe: ["demo:ping"]));
+        _host.AddProbe("future", ProbeManifest.Create("test.future", minCoreVersion: "42.0.0"));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -93,7 +93,7 @@ public sealed class PluginEndpointsTests
     [Test]
     public async Task Rescan_picks_up_a_new_folder()
     {
-        _host.AddProbe("late", PluginHarness.Probe("test.late"));
+        _host.AddProbe("late", ProbeManifest.Create("test.late"));
         var body = await PostAsync("/api/plugins/rescan", HttpStatusCode.OK);
         Assert.That(body.GetProperty("added")[0].GetProperty("id").GetString(), Is.EqualTo("test.late"));
     }
@@ -147,7 +147,7 @@ public sealed class PluginEndpointsTests
         Assert.That(code, Is.Zero, output);
         Assert.That(output, Does.Contain("entry: Probe.ProbeModule").And.Contain("would load"));
 
-        var copy = _host.AddProbe("copy", PluginHarness.Probe("test.copy"));
+        var copy = _host.AddProbe("copy", ProbeManifest.Create("test.copy"));
         File.Copy(typeof(Sdk.ILyndrixModule).Assembly.Location, Path.Combine(copy, "Lyndrix.Sdk.dll"));
         var (refused, _, error) = await CliAsync("plugins", "validate", Path.Combine(copy, "plugin.json"));
         Assert.That(refused, Is.EqualTo(1));
@@ -162,7 +162,7 @@ public sealed class PluginEndpointsTests
         Assert.That(future, Is.EqualTo(1));
         Assert.That(futureError, Does.Contain("42.0.0"));
 
-        var app = _host.AddProbe("app", PluginHarness.Probe("test.app", dependencies: [("test.p", "^2.0"), ("test.ghost", "*")]));
+        var app = _host.AddProbe("app", ProbeManifest.Create("test.app", dependencies: [("test.p", "^2.0"), ("test.ghost", "*")]));
         var (deps, depsOut, _) = await CliAsync("plugins", "validate", app, "--no-load");
         Assert.That(deps, Is.Zero, "missing dependencies block at run time; the folder itself is valid");
         Assert.That(depsOut, Does.Contain("version 1.0.0 installed does not satisfy ^2.0").And.Contain("test.ghost *: not in"));

@@ -98,18 +98,6 @@ internal sealed class PluginHarness : IAsyncDisposable
         return dir;
     }
 
-    /// <summary>A Probe manifest: settings become settings_schema defaults.</summary>
-    public static JsonObject Probe(
-        string id,
-        IReadOnlyDictionary<string, string>? settings = null,
-        string[]? subscribe = null,
-        string[]? emit = null,
-        (string Id, string Range)[]? dependencies = null,
-        string version = "1.0.0",
-        string? minCoreVersion = null,
-        string? type = null) =>
-        ProbeManifest.Create(id, settings, subscribe, emit, dependencies, version, minCoreVersion, type);
-
     public async ValueTask DisposeAsync()
     {
         if (_runtime is not null)

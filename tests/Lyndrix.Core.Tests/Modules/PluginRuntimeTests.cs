@@ -29,8 +29,8 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task Starts_every_enabled_plugin_and_returns_when_all_have_finished_setup()
     {
-        _host.AddProbe("one", PluginHarness.Probe("test.one", S(("hang_ms", "300"), ("setup", "hang"))));
-        _host.AddProbe("two", PluginHarness.Probe("test.two"));
+        _host.AddProbe("one", ProbeManifest.Create("test.one", S(("hang_ms", "300"), ("setup", "hang"))));
+        _host.AddProbe("two", ProbeManifest.Create("test.two"));
         var summary = await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(summary.Active, Is.EqualTo(2));
         Assert.That(Info("test.one").State, Is.EqualTo(PluginState.Active), "a slow setup within the timeout counts");
@@ -42,9 +42,9 @@ public sealed class PluginRuntimeTests
     public async Task A_setup_that_throws_fails_that_plugin_only_and_says_why()
     {
         var failed = _host.Record(CoreTopics.PluginSetupFailed);
-        _host.AddProbe("bad", PluginHarness.Probe("test.bad", S(("setup", "throw"), ("subscribe", "system:boot_complete"), ("task", "true")),
+        _host.AddProbe("bad", ProbeManifest.Create("test.bad", S(("setup", "throw"), ("subscribe", "system:boot_complete"), ("task", "true")),
             subscribe: ["system:boot_complete"]));
-        _host.AddProbe("good", PluginHarness.Probe("test.good"));
+        _host.AddProbe("good", ProbeManifest.Create("test.good"));
         var summary = await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(summary, Is.EqualTo(new Lyndrix.Core.Boot.PluginStartSummary(1, 1, 0, 0)));
         Assert.That(Info("test.bad").State, Is.EqualTo(PluginState.Failed));
@@ -62,8 +62,8 @@ public sealed class PluginRuntimeTests
     {
         _host.SetupTimeout = TimeSpan.FromMilliseconds(300);
         var failed = _host.Record(CoreTopics.PluginSetupFailed);
-        _host.AddProbe("stuck", PluginHarness.Probe("test.stuck", S(("setup", "hang"), ("hang_ms", "4000"))));
-        _host.AddProbe("fine", PluginHarness.Probe("test.fine"));
+        _host.AddProbe("stuck", ProbeManifest.Create("test.stuck", S(("setup", "hang"), ("hang_ms", "4000"))));
+        _host.AddProbe("fine", ProbeManifest.Create("test.fine"));
         var clock = Stopwatch.StartNew();
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(3.5)), "did not wait for the hung setup");
@@ -78,8 +78,8 @@ public sealed class PluginRuntimeTests
     {
         var ready = _host.Record("probe:ready");
         // Folder names sort the dependent first.
-        _host.AddProbe("a-app", PluginHarness.Probe("test.app", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"], dependencies: [("test.lib", "^1.2")]));
-        _host.AddProbe("b-lib", PluginHarness.Probe("test.lib", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"], version: "1.4.0"));
+        _host.AddProbe("a-app", ProbeManifest.Create("test.app", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"], dependencies: [("test.lib", "^1.2")]));
+        _host.AddProbe("b-lib", ProbeManifest.Create("test.lib", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"], version: "1.4.0"));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(ready.Select(e => e.Payload.GetString("plugin")), Is.EqualTo(new[] { "test.lib", "test.app" }));
         Assert.That(Info("test.app").State, Is.EqualTo(PluginState.Active));
@@ -88,11 +88,11 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task Blocks_on_missing_dependencies_wrong_versions_and_cycles_and_carries_on()
     {
-        _host.AddProbe("needs-ghost", PluginHarness.Probe("test.needs-ghost", dependencies: [("test.ghost", "*")]));
-        _host.AddProbe("old-lib", PluginHarness.Probe("test.oldlib", version: "0.9.0"));
-        _host.AddProbe("needs-new", PluginHarness.Probe("test.needs-new", dependencies: [("test.oldlib", ">=1.0.0")]));
-        _host.AddProbe("ping", PluginHarness.Probe("test.ping", dependencies: [("test.pong", "*")]));
-        _host.AddProbe("pong", PluginHarness.Probe("test.pong", dependencies: [("test.ping", "*")]));
+        _host.AddProbe("needs-ghost", ProbeManifest.Create("test.needs-ghost", dependencies: [("test.ghost", "*")]));
+        _host.AddProbe("old-lib", ProbeManifest.Create("test.oldlib", version: "0.9.0"));
+        _host.AddProbe("needs-new", ProbeManifest.Create("test.needs-new", dependencies: [("test.oldlib", ">=1.0.0")]));
+        _host.AddProbe("ping", ProbeManifest.Create("test.ping", dependencies: [("test.pong", "*")]));
+        _host.AddProbe("pong", ProbeManifest.Create("test.pong", dependencies: [("test.ping", "*")]));
         var summary = await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.Multiple(() =>
         {
@@ -109,8 +109,8 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task A_dependency_that_fails_blocks_its_dependents()
     {
-        _host.AddProbe("lib", PluginHarness.Probe("test.lib", S(("setup", "throw"))));
-        _host.AddProbe("app", PluginHarness.Probe("test.app", dependencies: [("test.lib", "*")]));
+        _host.AddProbe("lib", ProbeManifest.Create("test.lib", S(("setup", "throw"))));
+        _host.AddProbe("app", ProbeManifest.Create("test.app", dependencies: [("test.lib", "*")]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(Info("test.lib").State, Is.EqualTo(PluginState.Failed));
         Assert.That(Info("test.app").State, Is.EqualTo(PluginState.Blocked));
@@ -120,7 +120,7 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task A_plugin_needing_a_newer_api_is_degraded_and_never_loaded()
     {
-        _host.AddProbe("future", PluginHarness.Probe("test.future", minCoreVersion: "42.0.0"));
+        _host.AddProbe("future", ProbeManifest.Create("test.future", minCoreVersion: "42.0.0"));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         var info = Info("test.future");
         Assert.That(info.State, Is.EqualTo(PluginState.Degraded));
@@ -131,9 +131,9 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task An_invalid_manifest_is_degraded_with_the_validation_errors()
     {
-        var dir = _host.AddProbe("broken", PluginHarness.Probe("test.broken"));
+        var dir = _host.AddProbe("broken", ProbeManifest.Create("test.broken"));
         File.WriteAllText(Path.Combine(dir, "plugin.json"), """{ "id": "test.broken", "name": "x", "version": "one", "entryAssembly": "Probe.dll" }""");
-        _host.AddProbe("core-claim", PluginHarness.Probe("lyndrix.core.fake", type: "CORE"));
+        _host.AddProbe("core-claim", ProbeManifest.Create("lyndrix.core.fake", type: "CORE"));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(Info("test.broken").State, Is.EqualTo(PluginState.Degraded));
         Assert.That(Info("test.broken").Reason, Does.Contain("not a semantic version"));
@@ -143,7 +143,7 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task A_first_party_module_from_the_built_in_folder_may_be_core()
     {
-        _host.AddProbe("ldap", PluginHarness.Probe("lyndrix.core.ldap", S(("provider_id", "ldap")), type: "CORE"), builtIn: true);
+        _host.AddProbe("ldap", ProbeManifest.Create("lyndrix.core.ldap", S(("provider_id", "ldap")), type: "CORE"), builtIn: true);
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(Info("lyndrix.core.ldap"), Has.Property("State").EqualTo(PluginState.Active).And.Property("Origin").EqualTo("builtin"));
         Assert.That(_host.Providers.All.ContainsKey("ldap"), Is.True, "the first-party LDAP module owns the built-in id");
@@ -153,8 +153,8 @@ public sealed class PluginRuntimeTests
     public async Task A_plugin_the_operator_disabled_stays_disabled_and_unloaded()
     {
         await _host.States.SaveAsync(new PluginStateRecord("test.off", false, "1.0.0"), default);
-        _host.AddProbe("off", PluginHarness.Probe("test.off"));
-        var manual = PluginHarness.Probe("test.manual");
+        _host.AddProbe("off", ProbeManifest.Create("test.off"));
+        var manual = ProbeManifest.Create("test.manual");
         manual["auto_enable_on_install"] = false;
         _host.AddProbe("manual", manual);
         var summary = await _host.Runtime.StartAllAsync(CancellationToken.None);
@@ -167,8 +167,8 @@ public sealed class PluginRuntimeTests
     public async Task A_permission_violation_in_setup_fails_the_plugin_with_a_security_event()
     {
         var denied = _host.Record(CoreTopics.SecurityPermissionDenied);
-        _host.AddProbe("nosy", PluginHarness.Probe("test.nosy", S(("subscribe", "db:connected"))));
-        _host.AddProbe("polite", PluginHarness.Probe("test.polite", S(("subscribe", "db:connected"), ("catch_denied", "true")), emit: ["probe:denied"]));
+        _host.AddProbe("nosy", ProbeManifest.Create("test.nosy", S(("subscribe", "db:connected"))));
+        _host.AddProbe("polite", ProbeManifest.Create("test.polite", S(("subscribe", "db:connected"), ("catch_denied", "true")), emit: ["probe:denied"]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(Info("test.nosy").State, Is.EqualTo(PluginState.Failed));
         Assert.That(Info("test.nosy").Reason, Does.Contain("ModulePermissionDeniedException").And.Contain("db:connected"));
@@ -181,7 +181,7 @@ public sealed class PluginRuntimeTests
     public async Task Disable_tears_down_and_removes_subscriptions_tasks_and_providers_then_enable_restores_them()
     {
         var echo = _host.Record("probe:echo");
-        _host.AddProbe("p", PluginHarness.Probe("test.p",
+        _host.AddProbe("p", ProbeManifest.Create("test.p",
             S(("subscribe", "demo:ping"), ("echo_topic", "probe:echo"), ("task", "true"), ("provider_id", "probe-sso"), ("secret_key", "token"), ("secret_value", "abc")),
             subscribe: ["demo:ping"], emit: ["probe:echo"]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
@@ -214,8 +214,8 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task Disabling_a_dependency_blocks_its_dependents_and_enabling_it_restarts_them()
     {
-        _host.AddProbe("lib", PluginHarness.Probe("test.lib"));
-        _host.AddProbe("app", PluginHarness.Probe("test.app", S(("subscribe", "demo:x")), subscribe: ["demo:x"], dependencies: [("test.lib", "*")]));
+        _host.AddProbe("lib", ProbeManifest.Create("test.lib"));
+        _host.AddProbe("app", ProbeManifest.Create("test.app", S(("subscribe", "demo:x")), subscribe: ["demo:x"], dependencies: [("test.lib", "*")]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         await _host.Runtime.DisableAsync("test.lib", CancellationToken.None);
         Assert.That(Info("test.app").State, Is.EqualTo(PluginState.Blocked));
@@ -229,8 +229,8 @@ public sealed class PluginRuntimeTests
     public async Task A_teardown_that_hangs_or_throws_does_not_stop_the_cleanup()
     {
         _host.TeardownTimeout = TimeSpan.FromMilliseconds(200);
-        _host.AddProbe("hang", PluginHarness.Probe("test.hang", S(("teardown", "hang"), ("task", "true"))));
-        _host.AddProbe("throw", PluginHarness.Probe("test.throw", S(("teardown", "throw"))));
+        _host.AddProbe("hang", ProbeManifest.Create("test.hang", S(("teardown", "hang"), ("task", "true"))));
+        _host.AddProbe("throw", ProbeManifest.Create("test.throw", S(("teardown", "throw"))));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That((await _host.Runtime.DisableAsync("test.hang", CancellationToken.None)).State, Is.EqualTo(PluginState.Disabled));
         Assert.That((await _host.Runtime.DisableAsync("test.throw", CancellationToken.None)).State, Is.EqualTo(PluginState.Disabled));
@@ -241,7 +241,7 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task Reload_picks_up_a_folder_replaced_on_disk()
     {
-        var dir = _host.AddProbe("p", PluginHarness.Probe("test.p", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"]));
+        var dir = _host.AddProbe("p", ProbeManifest.Create("test.p", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(Info("test.p").Version, Is.EqualTo("1.0.0"));
 
@@ -249,7 +249,7 @@ public sealed class PluginRuntimeTests
         var replacement = Path.Combine(_host.Root, "incoming");
         PluginFixtures.CopyDirectory(PluginFixtures.Published("Probe"), replacement);
         File.WriteAllText(Path.Combine(replacement, "plugin.json"),
-            PluginHarness.Probe("test.p", S(("emit_on_setup", "probe:v2")), emit: ["probe:v2"], version: "2.0.0").ToJsonString());
+            ProbeManifest.Create("test.p", S(("emit_on_setup", "probe:v2")), emit: ["probe:v2"], version: "2.0.0").ToJsonString());
         Directory.Delete(dir, recursive: true);
         Directory.Move(replacement, dir);
         var v2 = _host.Record("probe:v2");
@@ -265,7 +265,7 @@ public sealed class PluginRuntimeTests
     [Test]
     public async Task Unknown_ids_and_impossible_operations_are_refused_with_help()
     {
-        _host.AddProbe("future", PluginHarness.Probe("test.future", minCoreVersion: "42.0.0"));
+        _host.AddProbe("future", ProbeManifest.Create("test.future", minCoreVersion: "42.0.0"));
         var early = Assert.ThrowsAsync<PluginOperationException>(() => _host.Runtime.EnableAsync("test.future", CancellationToken.None));
         Assert.That(early!.StatusCode, Is.EqualTo(409));
         Assert.That(early.Message, Does.Contain("not been started yet"));
@@ -288,7 +288,7 @@ public sealed class PluginRuntimeTests
         await using var runtime = new PluginRuntime(
             new PluginRuntimeSettings { PluginsDir = _host.PluginsDir, BuiltInModulesDir = _host.BuiltInDir, SetupTimeout = TimeSpan.FromSeconds(5), TeardownTimeout = TimeSpan.FromSeconds(1), UnloadTimeout = TimeSpan.FromSeconds(5) },
             _host.Bus, _host.Tasks, _host.Secrets, _host.Providers, store.Object, _host.Config, LoggerFactory.Create(_ => { }));
-        _host.AddProbe("p", PluginHarness.Probe("test.p"));
+        _host.AddProbe("p", ProbeManifest.Create("test.p"));
         await runtime.StartAllAsync(CancellationToken.None);
         Assert.That(runtime.Get("test.p")!.State, Is.EqualTo(PluginState.Active), "an unavailable store does not stop the boot");
         var ex = Assert.ThrowsAsync<PluginOperationException>(() => runtime.DisableAsync("test.p", CancellationToken.None));
@@ -301,7 +301,7 @@ public sealed class PluginRuntimeTests
     public async Task Rescan_starts_a_folder_added_after_boot()
     {
         await _host.Runtime.StartAllAsync(CancellationToken.None);
-        _host.AddProbe("late", PluginHarness.Probe("test.late"));
+        _host.AddProbe("late", ProbeManifest.Create("test.late"));
         var added = await _host.Runtime.RescanAsync(CancellationToken.None);
         Assert.That(added.Single(), Has.Property("Id").EqualTo("test.late").And.Property("State").EqualTo(PluginState.Active));
         Assert.That(await _host.Runtime.RescanAsync(CancellationToken.None), Is.Empty, "nothing new the second time");

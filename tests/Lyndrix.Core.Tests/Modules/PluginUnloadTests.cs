@@ -33,7 +33,7 @@ public sealed class PluginUnloadTests
     {
         var echo = _host.Record("probe:echo");
         _host.Bus.Emit(Sdk.Events.CoreTopics.VaultReadyForData);
-        _host.AddProbe("p", PluginHarness.Probe("test.p", Busy(), subscribe: ["demo:ping", "vault:ready_for_data"], emit: ["probe:echo"]));
+        _host.AddProbe("p", ProbeManifest.Create("test.p", Busy(), subscribe: ["demo:ping", "vault:ready_for_data"], emit: ["probe:echo"]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         _host.Bus.Emit("demo:ping");
         await Support.Eventually.True(() => echo.Count == 2, "the plugin heard the replayed readiness event and demo:ping");
@@ -50,7 +50,7 @@ public sealed class PluginUnloadTests
     [Test]
     public async Task Load_run_unload_a_hundred_times_leaves_every_context_collected_and_memory_flat()
     {
-        _host.AddProbe("p", PluginHarness.Probe("test.p", Busy(), subscribe: ["demo:ping", "vault:ready_for_data"], emit: ["probe:echo"]));
+        _host.AddProbe("p", ProbeManifest.Create("test.p", Busy(), subscribe: ["demo:ping", "vault:ready_for_data"], emit: ["probe:echo"]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That((await _host.Runtime.UnloadAsync("test.p", CancellationToken.None)).Unloaded, Is.True);
 
@@ -80,7 +80,7 @@ public sealed class PluginUnloadTests
     {
         _host.SetupTimeout = TimeSpan.FromMilliseconds(200);
         _host.UnloadTimeout = TimeSpan.FromMilliseconds(300);
-        _host.AddProbe("stuck", PluginHarness.Probe("test.stuck", new Dictionary<string, string> { ["setup"] = "hang", ["hang_ms"] = "3000" }));
+        _host.AddProbe("stuck", ProbeManifest.Create("test.stuck", new Dictionary<string, string> { ["setup"] = "hang", ["hang_ms"] = "3000" }));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         var result = await _host.Runtime.UnloadAsync("test.stuck", CancellationToken.None);
         Assert.That(result.Unloaded, Is.False);

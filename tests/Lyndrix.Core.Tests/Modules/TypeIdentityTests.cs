@@ -49,7 +49,7 @@ public sealed class TypeIdentityTests
     [Test]
     public async Task A_plugin_carrying_a_copy_of_the_hosts_own_sdk_is_refused()
     {
-        var dir = _host.AddProbe("copy", PluginHarness.Probe("test.copy"));
+        var dir = _host.AddProbe("copy", ProbeManifest.Create("test.copy"));
         File.Copy(typeof(ILyndrixModule).Assembly.Location, Path.Combine(dir, "Lyndrix.Sdk.dll"));
         var info = await StartAsync("test.copy");
         Assert.That(info.State, Is.EqualTo(PluginState.Failed));
@@ -100,7 +100,7 @@ public sealed class TypeIdentityTests
     [Test]
     public async Task A_clean_plugin_shares_the_hosts_types()
     {
-        _host.AddProbe("clean", PluginHarness.Probe("test.clean"));
+        _host.AddProbe("clean", ProbeManifest.Create("test.clean"));
         var info = await StartAsync("test.clean");
         Assert.That(info.State, Is.EqualTo(PluginState.Active), info.Reason);
     }
