@@ -55,7 +55,11 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
                 continue;
             }
 
-            logger.LogDebug("Vault {Call} answered {Status}.", call.Describe(), response.StatusCode);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("Vault {Call} answered {Status}.", call.Describe(), response.StatusCode);
+            }
+
             return response;
         }
     }
@@ -131,7 +135,7 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
         try
         {
             using var message = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token);
-            var body = await message.Content.ReadAsStringAsync(attemptTimeout.Token);
+            var body = await message.Content.ReadAsByteArrayAsync(attemptTimeout.Token);
             return VaultResponse.From(message, body, redactor, time.GetUtcNow());
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
