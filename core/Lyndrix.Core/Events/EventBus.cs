@@ -51,14 +51,27 @@ internal sealed class EventBus : IAsyncDisposable
     /// <summary>Emits an event. Never throws because of a subscriber.</summary>
     public void Emit(string topic, EventPayload? payload = null, string source = CoreOwner)
     {
-        TopicName.Validate(topic);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var ev = new LyndrixEvent(topic, payload ?? EventPayload.Empty, _time.GetUtcNow(), source);
-        Log(ev);
 
-        if (CoreTopics.Sticky.Contains(topic))
+        // One lookup on the hot path: an entry exists only for a topic that was validated when it was created.
+        if (!_topics.TryGetValue(topic, out var entry))
         {
-            var entry = _topics.GetOrAdd(topic, static _ => new TopicEntry());
+            TopicName.Validate(topic);
+            if (CoreTopics.Sticky.Contains(topic) || StickyResets.ContainsKey(topic))
+            {
+                entry = _topics.GetOrAdd(topic, static t => new TopicEntry(t));
+            }
+        }
+
+        var ev = new LyndrixEvent(topic, payload ?? EventPayload.Empty, _time.GetUtcNow(), source);
+        Log(ev, entry?.LogLevel ?? LogLevelOf(topic));
+        if (entry is null)
+        {
+            return;
+        }
+
+        if (entry.IsSticky)
+        {
             lock (entry.Gate)
             {
                 entry.Latest = ev;
@@ -66,12 +79,12 @@ internal sealed class EventBus : IAsyncDisposable
                 Dispatch(entry.Subscriptions, ev);
             }
         }
-        else if (_topics.TryGetValue(topic, out var entry))
+        else
         {
             Dispatch(entry.Subscriptions, ev);
         }
 
-        if (StickyResets.TryGetValue(topic, out var withdrawn) && _topics.TryGetValue(withdrawn, out var stale))
+        if (entry.Withdraws is { } withdrawn && _topics.TryGetValue(withdrawn, out var stale))
         {
             lock (stale.Gate)
             {
@@ -151,7 +164,7 @@ internal sealed class EventBus : IAsyncDisposable
         TopicName.Validate(topic);
         ArgumentException.ThrowIfNullOrEmpty(owner);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var entry = _topics.GetOrAdd(topic, static _ => new TopicEntry());
+        var entry = _topics.GetOrAdd(topic, static t => new TopicEntry(t));
         lock (entry.Gate)
         {
             var existing = Array.Find(entry.Subscriptions, s => s.Owner == owner && s.Handler.Equals(handler));
@@ -185,9 +198,10 @@ internal sealed class EventBus : IAsyncDisposable
         subscription.Stop();
     }
 
-    private void Log(in LyndrixEvent ev)
+    private static LogLevel LogLevelOf(string topic) => NoisyTopics.Contains(topic) ? LogLevel.Debug : LogLevel.Information;
+
+    private void Log(in LyndrixEvent ev, LogLevel level)
     {
-        var level = NoisyTopics.Contains(ev.Topic) ? LogLevel.Debug : LogLevel.Information;
         if (_logger.IsEnabled(level))
         {
             _logger.Log(level, "EVENT {Topic} from {Source} | {Payload}", ev.Topic, ev.Source, PayloadRedactor.Describe(ev.Topic, ev.Payload));
@@ -207,9 +221,12 @@ internal sealed class EventBus : IAsyncDisposable
         await Task.WhenAll(all.OfType<QueuedSubscription>().Select(q => q.Completion)).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
     }
 
-    private sealed class TopicEntry
+    private sealed class TopicEntry(string topic)
     {
         public readonly Lock Gate = new();
+        public readonly bool IsSticky = CoreTopics.Sticky.Contains(topic);
+        public readonly string? Withdraws = StickyResets.GetValueOrDefault(topic);
+        public readonly LogLevel LogLevel = LogLevelOf(topic);
         public volatile Subscription[] Subscriptions = [];
         public LyndrixEvent Latest;
         public bool HasLatest;

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 
@@ -173,8 +175,14 @@ internal sealed class VaultClient
         switch (response.StatusCode)
         {
             case 200:
-                var data = response.Data ?? throw new InvalidDataException($"Vault's answer to {call.Describe()} has no data.");
-                return new KvSecretRead.Found(data["data"] as JsonObject ?? [], VaultJson.Read<KvVersionMetadata>(data["metadata"], call.Describe()));
+                // Read from the parsed body directly: no node tree for the envelope, no re-serialization of the metadata.
+                var data = response.DataElement ?? throw new InvalidDataException($"Vault's answer to {call.Describe()} has no data.");
+                var values = data.TryGetProperty("data"u8, out var fields) && fields.ValueKind == JsonValueKind.Object ? JsonObject.Create(fields)! : [];
+                var versionMetadata = data.TryGetProperty("metadata"u8, out var metadataElement) ? metadataElement : (JsonElement?)null;
+                var read = versionMetadata is { } m && KvVersionMetadata.TryReadCommonShape(m, out var common)
+                    ? common
+                    : VaultJson.Read<KvVersionMetadata>(versionMetadata, call.Describe());
+                return new KvSecretRead.Found(values, read);
             case 404 when (response.Data?["metadata"]) is JsonObject metadata:
                 var meta = VaultJson.Read<KvVersionMetadata>(metadata, call.Describe());
                 return meta.Destroyed ? new KvSecretRead.Destroyed(meta) : new KvSecretRead.SoftDeleted(meta);
@@ -335,17 +343,62 @@ internal sealed class VaultClient
     public static string KvPath(string mount, string sub, string path) => $"{EscapePath(mount)}/{sub}/{EscapePath(ValidateKvPath(path))}";
 
     /// <summary>Escapes each segment so a key cannot smuggle <c>?</c>, <c>#</c> or <c>%</c> into the URL.</summary>
-    public static string EscapePath(string path) => string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+    public static string EscapePath(string path)
+    {
+        // Nearly every path is made of unreserved characters only, which escaping leaves as they are.
+        if (!path.AsSpan().ContainsAnyExcept(UnescapedPathChars))
+        {
+            return path;
+        }
+
+        return string.Join('/', path.Split('/').Select(Uri.EscapeDataString));
+    }
+
+    // RFC 3986 unreserved characters (what Uri.EscapeDataString keeps) and the segment separator.
+    private static readonly SearchValues<char> UnescapedPathChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/");
 
     private static string ValidateKvPath(string path)
     {
-        if (string.IsNullOrEmpty(path) || path.StartsWith('/') || path.EndsWith('/') || path.Contains("//", StringComparison.Ordinal)
-            || path.Split('/').Any(s => s is "." or "..") || path.Any(char.IsControl))
+        if (!IsValidKvPath(path))
         {
             throw new ArgumentException($"'{path}' is not a valid KV secret path: use segments separated by single '/', without '.', '..', " +
                                         "control characters or leading/trailing '/'.", nameof(path));
         }
 
         return path;
+    }
+
+    // Segments separated by single '/', none empty, "." or "..", and no control characters; written as a loop because it runs on every call.
+    private static bool IsValidKvPath(string path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return false;
+        }
+
+        var segmentStart = 0;
+        for (var i = 0; i <= path.Length; i++)
+        {
+            if (i < path.Length && path[i] != '/')
+            {
+                if (char.IsControl(path[i]))
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var segment = path.AsSpan(segmentStart, i - segmentStart);
+            if (segment.IsEmpty || segment is "." or "..")
+            {
+                return false;
+            }
+
+            segmentStart = i + 1;
+        }
+
+        return true;
     }
 }

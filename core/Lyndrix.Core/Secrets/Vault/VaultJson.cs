@@ -28,6 +28,22 @@ internal static class VaultJson
         }
     }
 
+    /// <summary>The same from a parsed element, read straight from its UTF-8 text (no node tree, no re-serialization).
+    /// A missing element or JSON <c>null</c> counts as missing, as for a node.</summary>
+    public static T Read<T>(JsonElement? element, string what)
+    {
+        try
+        {
+            return element is not { ValueKind: not JsonValueKind.Null } present
+                ? throw new JsonException("missing")
+                : present.Deserialize<T>(Options) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Vault's answer to {what} is not in the expected shape ({e.Message}). Is VAULT_URL pointing at Vault?", e);
+        }
+    }
+
     /// <summary>Vault's RFC 3339 timestamps carry nanoseconds; .NET keeps 100 ns ticks, so extra digits are dropped.</summary>
     public static DateTimeOffset? ParseTime(string? text)
     {

@@ -67,11 +67,19 @@ internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<
     }
 
     // The store speaks strings. Values written by other tools as numbers or objects are returned as their JSON text.
-    private static Dictionary<string, string> ToStrings(JsonObject data) =>
-        data.ToDictionary(p => p.Key, p => p.Value switch
+    private static Dictionary<string, string> ToStrings(JsonObject data)
+    {
+        var strings = new Dictionary<string, string>(data.Count, StringComparer.Ordinal);
+        foreach (var (key, value) in data)
         {
-            null => "",
-            JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-            var other => other.ToJsonString(),
-        }, StringComparer.Ordinal);
+            strings.Add(key, value switch
+            {
+                null => "",
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                var other => other.ToJsonString(),
+            });
+        }
+
+        return strings;
+    }
 }

@@ -9,10 +9,14 @@ namespace Lyndrix.Core.Secrets.Vault;
 /// secrets), and the headers retries and redirects need.</summary>
 internal sealed class VaultResponse
 {
-    private VaultResponse(int statusCode, JsonNode? json, IReadOnlyList<string> errors, IReadOnlyList<string> warnings, TimeSpan? retryAfter, Uri? location)
+    private readonly JsonElement? _root;
+    private JsonNode? _json;
+    private bool _jsonBuilt;
+
+    private VaultResponse(int statusCode, JsonElement? root, IReadOnlyList<string> errors, IReadOnlyList<string> warnings, TimeSpan? retryAfter, Uri? location)
     {
         StatusCode = statusCode;
-        Json = json;
+        _root = root;
         Errors = errors;
         Warnings = warnings;
         RetryAfter = retryAfter;
@@ -21,8 +25,21 @@ internal sealed class VaultResponse
 
     public int StatusCode { get; }
 
-    /// <summary>Null for an empty or non-JSON body (204, the bodiless 404 of a KV patch, a proxy's HTML page).</summary>
-    public JsonNode? Json { get; }
+    /// <summary>Null for an empty or non-JSON body (204, the bodiless 404 of a KV patch, a proxy's HTML page). Built on first
+    /// use from the parsed body: the hot KV read path works on <see cref="DataElement"/> and never needs the node tree.</summary>
+    public JsonNode? Json
+    {
+        get
+        {
+            if (!_jsonBuilt)
+            {
+                _json = _root is { } root ? ToNode(root) : null;
+                _jsonBuilt = true;
+            }
+
+            return _json;
+        }
+    }
 
     public IReadOnlyList<string> Errors { get; }
 
@@ -40,20 +57,46 @@ internal sealed class VaultResponse
     public bool IsRedirect => StatusCode is 301 or 302 or 307 or 308;
 
     /// <summary>503 "Vault is sealed": a state to report, not a fault to retry.</summary>
-    public bool IsSealed => StatusCode == 503 && Errors.Any(e => e.Contains("Vault is sealed", StringComparison.OrdinalIgnoreCase));
+    public bool IsSealed => StatusCode == 503 && ErrorsContain("Vault is sealed");
 
     public JsonObject? Data => Json?["data"] as JsonObject;
 
-    public bool ErrorsContain(string text) => Errors.Any(e => e.Contains(text, StringComparison.OrdinalIgnoreCase));
+    /// <summary>The top-level <c>data</c> object read straight from the parsed body, without building a node tree; null when the
+    /// body is not a JSON object or has no <c>data</c> object.</summary>
+    public JsonElement? DataElement =>
+        _root is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("data"u8, out var data) && data.ValueKind == JsonValueKind.Object
+            ? data
+            : null;
 
-    public static VaultResponse From(HttpResponseMessage message, string body, VaultSecretRedactor redactor, DateTimeOffset now)
+    public bool ErrorsContain(string text)
     {
-        JsonNode? json = null;
-        if (body.Length > 0)
+        foreach (var error in Errors)
+        {
+            if (error.Contains(text, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Reads an answer from the raw UTF-8 body (Vault's API speaks JSON, which is UTF-8).</summary>
+    public static VaultResponse From(HttpResponseMessage message, byte[] body, VaultSecretRedactor redactor, DateTimeOffset now)
+    {
+        JsonElement? root = null;
+        var utf8 = body.AsSpan();
+        if (utf8.StartsWith(Utf8Bom))
+        {
+            utf8 = utf8[Utf8Bom.Length..];
+        }
+
+        if (!utf8.IsEmpty)
         {
             try
             {
-                json = JsonNode.Parse(body);
+                // The serializer rejects trailing content like JsonNode.Parse did, and is cheaper than JsonElement.Parse here.
+                root = JsonSerializer.Deserialize<JsonElement>(utf8);
             }
             catch (JsonException)
             {
@@ -61,12 +104,45 @@ internal sealed class VaultResponse
             }
         }
 
-        return new VaultResponse((int)message.StatusCode, json, Strings(json?["errors"], redactor), Strings(json?["warnings"], redactor),
+        var status = (int)message.StatusCode;
+        return new VaultResponse(status, root, Strings(root, "errors"u8, redactor), Strings(root, "warnings"u8, redactor),
             RetryAfterOf(message.Headers.RetryAfter, now), message.Headers.Location);
     }
 
-    private static string[] Strings(JsonNode? node, VaultSecretRedactor redactor) =>
-        node is JsonArray array ? array.Select(e => redactor.Scrub(e?.ToString() ?? "")).ToArray() : [];
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    // Only builds (and scrubs) a list when the body carries the array: a successful answer has none.
+    private static string[] Strings(JsonElement? root, ReadOnlySpan<byte> name, VaultSecretRedactor redactor)
+    {
+        if (root is not { ValueKind: JsonValueKind.Object } obj || !obj.TryGetProperty(name, out var array) || array.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        var strings = new string[array.GetArrayLength()];
+        var i = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            // As JsonNode.ToString() renders them: a string as itself, null as "", anything else as (indented) JSON text.
+            var text = element.ValueKind switch
+            {
+                JsonValueKind.String => element.GetString() ?? "",
+                JsonValueKind.Null => "",
+                _ => ToNode(element)?.ToString() ?? "",
+            };
+            strings[i++] = redactor.Scrub(text);
+        }
+
+        return strings;
+    }
+
+    private static JsonNode? ToNode(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => JsonObject.Create(element),
+        JsonValueKind.Array => JsonArray.Create(element),
+        JsonValueKind.Null => null,
+        _ => JsonValue.Create(element),
+    };
 
     private static TimeSpan? RetryAfterOf(RetryConditionHeaderValue? header, DateTimeOffset now)
     {

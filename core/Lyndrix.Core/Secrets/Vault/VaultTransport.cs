@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
@@ -14,7 +15,11 @@ namespace Lyndrix.Core.Secrets.Vault;
 /// </summary>
 internal sealed class VaultTransport(HttpClient http, VaultSettings settings, VaultSecretRedactor redactor, TimeProvider time, ILogger logger)
 {
+    private const int MaxCachedRequestUris = 512;
+
     private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    private readonly ConcurrentDictionary<string, Uri> _requestUris = new(StringComparer.Ordinal);
 
     public Uri BaseAddress { get; } = settings.Url ?? throw new ArgumentException("VAULT_URL is not set.", nameof(settings));
 
@@ -55,7 +60,11 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
                 continue;
             }
 
-            logger.LogDebug("Vault {Call} answered {Status}.", call.Describe(), response.StatusCode);
+            if (logger.IsEnabled(LogLevel.Debug))
+            {
+                logger.LogDebug("Vault {Call} answered {Status}.", call.Describe(), response.StatusCode);
+            }
+
             return response;
         }
     }
@@ -75,9 +84,27 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
+    // Building a Uri costs about as much as the rest of the request set-up; the same few paths (module secrets, token
+    // renewal) are asked for again and again. Bounded, so unusual paths (versions, list prefixes) cannot grow it without end.
+    private Uri RequestUri(string path)
+    {
+        if (_requestUris.TryGetValue(path, out var cached))
+        {
+            return cached;
+        }
+
+        var uri = new Uri(BaseAddress, "v1/" + path);
+        if (_requestUris.Count < MaxCachedRequestUris)
+        {
+            _requestUris.TryAdd(path, uri);
+        }
+
+        return uri;
+    }
+
     private async Task<VaultResponse> SendFollowingOneRedirectAsync(VaultCall call, string? token, CancellationToken cancellationToken)
     {
-        var uri = new Uri(BaseAddress, "v1/" + call.Path);
+        var uri = RequestUri(call.Path);
         var response = await SendOnceAsync(uri, call, token, cancellationToken);
         if (!response.IsRedirect || response.Location is null)
         {
@@ -131,7 +158,7 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
         try
         {
             using var message = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token);
-            var body = await message.Content.ReadAsStringAsync(attemptTimeout.Token);
+            var body = await message.Content.ReadAsByteArrayAsync(attemptTimeout.Token);
             return VaultResponse.From(message, body, redactor, time.GetUtcNow());
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)

@@ -30,9 +30,7 @@ public class VaultCommandTests
         var weak = await Run(host, env, "aaaabbbbccccaaaa\n", "vault", "init");
         var init = await Run(host, env, MasterKey + "\n", "vault", "init", "--timeout", "10");
         var after = await Run(host, env, "", "vault", "status");
-        // Signing in first waits for identity to be ready: before that the vault endpoints are open (nobody could sign in),
-        // and the anonymous unseal below would race IAM's start instead of meeting the 401 this test expects.
-        var token = await AdminTokenAsync(host);
+        var token = await host.AdminTokenAsync();
         var anonymous = await Run(host, new Dictionary<string, string> { ["LYNDRIX_MASTER_KEY"] = MasterKey }, "", "vault", "unseal");
         var unseal = await Run(host, new Dictionary<string, string> { ["LYNDRIX_MASTER_KEY"] = MasterKey, ["LYNDRIX_TOKEN"] = token }, "", "vault", "unseal");
         Assert.Multiple(() =>
@@ -88,26 +86,5 @@ public class VaultCommandTests
             Assert.That(help.Out, Does.Contain("never accepted on the command line"));
             Assert.That(badUrl.ExitCode, Is.EqualTo(2));
         });
-    }
-
-    /// <summary>Signs in as the bootstrap admin of HostEnvironment once identity is ready.</summary>
-    private static async Task<string> AdminTokenAsync(HostHarness host)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var response = await host.Http.PostAsJsonAsync("api/auth/login", new { username = "admin", password = "Secrets-Test-Admin-Pw-8d1f" });
-            if (response.IsSuccessStatusCode)
-            {
-                return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"admin login kept failing: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

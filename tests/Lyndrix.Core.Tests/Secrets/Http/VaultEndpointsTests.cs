@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Lyndrix.Core.Secrets;
@@ -72,7 +73,14 @@ public class VaultEndpointsTests
             Assert.That(host.Events.Last(CoreTopics.VaultInitRequested).Payload.GetString("source"), Is.EqualTo("api"));
         });
 
-        // 4 and 5: wrong state.
+        // 4 and 5: wrong state. IAM is ready once the store is open, so from now on only an administrator may ask.
+        var token = await host.AdminTokenAsync();
+        using (var anonymous = await host.Http.PostAsJsonAsync("api/vault/init", new { key = MasterKey }))
+        {
+            Assert.That((int)anonymous.StatusCode, Is.EqualTo(401));
+        }
+
+        host.Http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         var again = await host.PostKeyAsync("init", MasterKey);
         var unsealed = await host.PostKeyAsync("unseal", MasterKey);
         Assert.Multiple(() =>

@@ -51,6 +51,18 @@ internal sealed class HostHarness : IAsyncDisposable
         return new HostHarness(app, logs, events, new Uri(address.TrimEnd('/') + "/"));
     }
 
+    /// <summary>Waits for <c>iam:ready</c> and signs in as the bootstrap admin of <c>HostEnvironment</c>: once IAM is ready,
+    /// init and unseal are for administrators only.</summary>
+    public async Task<string> AdminTokenAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await Get<EventBus>().WaitForAsync(Sdk.Events.CoreTopics.IamReady, timeout.Token);
+        using var response = await Http.PostAsJsonAsync("api/auth/login", new { username = "admin", password = SecretTestSettings.AdminPassword });
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(response.IsSuccessStatusCode, Is.True, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("token").GetString()!;
+    }
+
     public async Task<JsonElement> StatusAsync() => await Http.GetFromJsonAsync<JsonElement>("api/vault/status");
 
     public async Task<(int Status, JsonElement Body, HttpResponseMessage Response)> PostKeyAsync(string action, string key)

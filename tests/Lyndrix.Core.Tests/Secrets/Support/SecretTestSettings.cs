@@ -26,6 +26,8 @@ internal static class SecretTestSettings
         CasAttempts = 50,
     };
 
+    public const string AdminPassword = "Secrets-Test-Admin-Pw-8d1f";
+
     /// <summary>Environment for a whole host booted by <c>LyndrixApp.Build</c> in a temp folder.</summary>
     public static Dictionary<string, string> HostEnvironment(string root, string? masterKey, string envType = "production") => new()
     {
@@ -47,7 +49,7 @@ internal static class SecretTestSettings
         ["LYNDRIX_MASTER_KEY"] = masterKey ?? "",
 
         // Outside dev the IAM area refuses default account passwords.
-        ["LYNDRIX_ADMIN_PASSWORD"] = "Secrets-Test-Admin-Pw-8d1f",
+        ["LYNDRIX_ADMIN_PASSWORD"] = AdminPassword,
         ["LYNDRIX_BOT_PASSWORD"] = "Secrets-Test-Bot-Pw-3c9e",
     };
 
