@@ -1,23 +1,25 @@
 using System.Text.Json.Nodes;
 using Lyndrix.Core.Modules;
+using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk;
 
 namespace Lyndrix.Core.Tests.Modules;
 
 public sealed class PluginManifestReaderTests
 {
+    private TempDirectory _temp = null!;
     private string _folder = "";
 
     [SetUp]
     public void SetUp()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "lyndrix-manifest-" + Guid.NewGuid().ToString("N")[..10], "plugin");
-        Directory.CreateDirectory(_folder);
+        _temp = new TempDirectory("lyndrix-manifest");
+        _folder = _temp.Sub("plugin");
         File.WriteAllText(Path.Combine(_folder, "Hello.dll"), "not really an assembly; the reader never loads it");
     }
 
     [TearDown]
-    public void TearDown() => Directory.Delete(Path.GetDirectoryName(_folder)!, recursive: true);
+    public void TearDown() => _temp.Dispose();
 
     private static JsonObject Valid() => new()
     {
