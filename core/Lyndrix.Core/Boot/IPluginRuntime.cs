@@ -6,6 +6,12 @@ internal interface IPluginRuntime
     /// <summary>Loads and sets up every enabled plugin; returns when each has finished setup, failed or timed out.
     /// Never throws because of one plugin.</summary>
     Task<PluginStartSummary> StartAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>Asks every active plugin for its health, each within <paramref name="timeout"/>; a plugin that throws or
+    /// overruns reports <see cref="Sdk.HealthStatus.Error"/>. Never throws because of one plugin.</summary>
+    Task<IReadOnlyList<PluginHealth>> CheckHealthAsync(TimeSpan timeout, CancellationToken cancellationToken);
 }
+
+internal sealed record PluginHealth(string PluginId, Sdk.ModuleHealth Health);
 
 internal sealed record PluginStartSummary(int Active, int Failed, int Blocked, int Disabled);

@@ -1,4 +1,7 @@
+using Lyndrix.Core.Auth;
 using Lyndrix.Core.Boot;
+using Lyndrix.Sdk;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -10,19 +13,36 @@ internal static class SystemEndpoints
 {
     public static IEndpointRouteBuilder MapSystemEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/health", (BootState boot, MaintenanceState maintenance) =>
+        // Anonymous callers get the overall state; administrators also get every active plugin's own report (each within
+        // 5 s), which then counts towards the status. Plugin checks are not run for anonymous callers: a public endpoint must
+        // not let anyone fan requests out into every plugin.
+        app.MapGet("/api/health", async (HttpContext http, BootState boot, MaintenanceState maintenance, IPluginRuntime plugins,
+            CancellationToken cancellationToken) =>
         {
             var locks = maintenance.Active;
+            var caller = await http.AuthenticateAsync(LyndrixAuthentication.Scheme).ConfigureAwait(false);
+            var isAdmin = caller.Principal?.HasClaim(LyndrixAuthentication.AdminClaim, "true") == true;
+            var reports = isAdmin && boot.Phase == BootPhase.Ready
+                ? await plugins.CheckHealthAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)
+                : [];
+            var pluginsUnwell = reports.Any(r => r.Health.Status is HealthStatus.Error or HealthStatus.Degraded);
             var status = boot.Phase switch
             {
                 BootPhase.Failed => "error",
-                _ when locks.Count > 0 => "degraded",
+                _ when locks.Count > 0 || pluginsUnwell => "degraded",
                 BootPhase.Ready => "ok",
                 _ => "starting",
             };
-            return Results.Json(
-                new { status, phase = boot.Phase, maintenance = locks },
-                statusCode: status == "error" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK);
+            var code = status == "error" ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK;
+            return isAdmin
+                ? Results.Json(new
+                {
+                    status,
+                    phase = boot.Phase,
+                    maintenance = locks,
+                    plugins = reports.ToDictionary(r => r.PluginId, r => new { status = r.Health.Status.ToString().ToLowerInvariant(), message = r.Health.Message }),
+                }, statusCode: code)
+                : Results.Json(new { status, phase = boot.Phase, maintenance = locks }, statusCode: code);
         });
 
         app.MapGet("/api/boot", (BootState boot) =>

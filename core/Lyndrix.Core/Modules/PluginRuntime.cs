@@ -86,6 +86,42 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
     }
 
+    public async Task<IReadOnlyList<PluginHealth>> CheckHealthAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        List<(string Id, ILyndrixModule Module)> active;
+        lock (_snapshot)
+        {
+            active = _entries.Values.Where(e => e.State == PluginState.Active && e.Module is not null)
+                .OrderBy(e => e.Id, StringComparer.Ordinal).Select(e => (e.Id, e.Module!)).ToList();
+        }
+
+        return await Task.WhenAll(active.Select(async a => new PluginHealth(a.Id, await CheckOneAsync(a.Id, a.Module, timeout, cancellationToken))))
+            .ConfigureAwait(false);
+    }
+
+    private async Task<ModuleHealth> CheckOneAsync(string id, ILyndrixModule module, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(timeout);
+        try
+        {
+            // Task.Run: a plugin that blocks synchronously must not hold up the request or the other checks.
+            return await Task.Run(() => module.CheckHealthAsync(budget.Token), CancellationToken.None).WaitAsync(timeout, cancellationToken)
+                .ConfigureAwait(false) ?? new ModuleHealth(HealthStatus.Unknown, "the plugin returned no report");
+        }
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            _logger.LogWarning("Plugin {Id}: health check gave no answer within {Timeout}", id, timeout);
+            return new ModuleHealth(HealthStatus.Error, $"no answer within {timeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The plugin's own message stays in the log: it is plugin text and could carry anything.
+            _logger.LogWarning(ex, "Plugin {Id}: health check failed", id);
+            return new ModuleHealth(HealthStatus.Error, $"the health check threw {ex.GetType().Name}; see the log");
+        }
+    }
+
     public IReadOnlyList<PluginInfo> List()
     {
         lock (_snapshot)

@@ -55,4 +55,33 @@ public sealed class PluginHostTests
         Assert.That(await LyndrixCli.RunAsync(["plugins", "disable", "lyndrix.sample.events", "--url", url], new CliContext(TextReader.Null, output, error, config, cwd)), Is.Zero, error.ToString());
         Assert.That(output.ToString(), Does.Contain("lyndrix.sample.events: disabled"));
     }
+
+    [Test]
+    public async Task Health_shows_plugin_reports_to_administrators_only()
+    {
+        var plugins = Directory.CreateTempSubdirectory("lyndrix-host-health-").FullName;
+        var probe = Path.Combine(plugins, "tired");
+        PluginFixtures.CopyDirectory(PluginFixtures.Published("Probe"), probe);
+        File.WriteAllText(Path.Combine(probe, "plugin.json"),
+            ProbeManifest.Create("test.tired", new Dictionary<string, string> { ["health"] = "degraded" }).ToJsonString());
+
+        await using var host = await AuthHost.StartAsync(
+            [("LYNDRIX_ADMIN_PASSWORD", AdminPassword), ("LYNDRIX_BOT_PASSWORD", BotPassword), ("PLUGINS_DIR", plugins)]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await host.Bus.WaitForAsync(CoreTopics.SystemBootComplete, cts.Token);
+
+        var anonymous = await host.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/health", UriKind.Relative));
+        var admin = await host.LoginAsync("admin", AdminPassword);
+        using var asAdmin = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/health", admin));
+        var detailed = await asAdmin.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(anonymous.GetProperty("status").GetString(), Is.EqualTo("ok"));
+            Assert.That(anonymous.TryGetProperty("plugins", out _), Is.False, "anonymous callers see no plugin details and trigger no plugin checks");
+            Assert.That(detailed.GetProperty("status").GetString(), Is.EqualTo("degraded"), "a degraded plugin counts for administrators");
+            Assert.That(detailed.GetProperty("plugins").GetProperty("test.tired").GetProperty("status").GetString(), Is.EqualTo("degraded"));
+            Assert.That(detailed.GetProperty("plugins").GetProperty("test.tired").GetProperty("message").GetString(), Is.EqualTo("probe degraded on request"));
+        });
+    }
 }

@@ -39,6 +39,33 @@ public sealed class PluginRuntimeTests
     }
 
     [Test]
+    public async Task Health_reports_each_active_plugin_and_a_throwing_or_hanging_check_is_an_error_without_its_message()
+    {
+        _host.AddProbe("fine", ProbeManifest.Create("test.fine"));
+        _host.AddProbe("tired", ProbeManifest.Create("test.tired", S(("health", "degraded"))));
+        _host.AddProbe("broken", ProbeManifest.Create("test.broken", S(("health", "throw"))));
+        _host.AddProbe("stuck", ProbeManifest.Create("test.stuck", S(("health", "hang"))));
+        _host.AddProbe("off", ProbeManifest.Create("test.off", S(("setup", "throw"))));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var reports = (await _host.Runtime.CheckHealthAsync(TimeSpan.FromMilliseconds(300), CancellationToken.None))
+            .ToDictionary(r => r.PluginId, r => r.Health);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(reports.Keys, Is.EquivalentTo(new[] { "test.fine", "test.tired", "test.broken", "test.stuck" }), "only active plugins");
+            Assert.That(reports["test.fine"].Status, Is.EqualTo(HealthStatus.Ok));
+            Assert.That(reports["test.tired"], Is.EqualTo(new ModuleHealth(HealthStatus.Degraded, "probe degraded on request")));
+            Assert.That(reports["test.broken"].Status, Is.EqualTo(HealthStatus.Error));
+            Assert.That(reports["test.broken"].Message, Does.Contain("InvalidOperationException").And.Not.Contain("secret-in-message"));
+            Assert.That(reports["test.stuck"].Status, Is.EqualTo(HealthStatus.Error));
+            Assert.That(reports["test.stuck"].Message, Does.Contain("no answer"));
+            Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "a hanging check does not hold up the others or the caller");
+        });
+    }
+
+    [Test]
     public async Task A_setup_that_throws_fails_that_plugin_only_and_says_why()
     {
         var failed = _host.Record(CoreTopics.PluginSetupFailed);

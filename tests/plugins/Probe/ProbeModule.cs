@@ -8,7 +8,7 @@ namespace Probe;
 /// Settings: setup = ok|throw|hang (hang_ms), subscribe = comma-separated topics (each event is echoed on echo_topic),
 /// secret_key/secret_value (written then read back), provider_id (registers an auth provider), task = true (a background
 /// loop until cancelled), emit_on_setup = topic, teardown = ok|throw|hang, catch_denied = true (permission errors are
-/// reported on probe:denied instead of failing setup).
+/// reported on probe:denied instead of failing setup), health = ok|degraded|throw|hang.
 /// </summary>
 public sealed class ProbeModule : ILyndrixModule
 {
@@ -93,6 +93,22 @@ public sealed class ProbeModule : ILyndrixModule
             case "hang":
                 await Task.Delay(Timeout.Infinite, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
                 break;
+        }
+    }
+
+    public async Task<ModuleHealth> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        switch (Setting("health"))
+        {
+            case "degraded":
+                return new ModuleHealth(HealthStatus.Degraded, "probe degraded on request");
+            case "throw":
+                throw new InvalidOperationException("probe health failure requested: secret-in-message");
+            case "hang":
+                await Task.Delay(Timeout.Infinite, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None);
+                return ModuleHealth.Ok;
+            default:
+                return ModuleHealth.Ok;
         }
     }
 
