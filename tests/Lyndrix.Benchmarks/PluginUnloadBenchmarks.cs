@@ -65,14 +65,8 @@ internal static class PluginUnloadBenchmarks
         }
 
         await host.Runtime.UnloadAsync(Id, CancellationToken.None);
-        var tracked = new List<WeakReference>();
-        var reported = 0;
-        long heapBefore = 0;
-        var timed = TimeSpan.Zero;
-        var unloading = TimeSpan.Zero;
-        for (var i = 1; i <= Cycles; i++)
+        return await MeasureCyclesAsync(async (i, tracked) =>
         {
-            var start = Stopwatch.GetTimestamp();
             var info = await host.Runtime.EnableAsync(Id, CancellationToken.None);
             if (info.State != PluginState.Active || !host.Providers.All.ContainsKey(ProviderId))
             {
@@ -88,22 +82,8 @@ internal static class PluginUnloadBenchmarks
 
             var unloadStart = Stopwatch.GetTimestamp();
             var result = await host.Runtime.UnloadAsync(Id, CancellationToken.None);
-            reported += result.Unloaded ? 1 : 0;
-            if (i > WarmUpCycles)
-            {
-                timed += Stopwatch.GetElapsedTime(start);
-                unloading += Stopwatch.GetElapsedTime(unloadStart);
-            }
-            else if (i == WarmUpCycles)
-            {
-                // After warm-up: JIT, caches and pools have settled.
-                heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-            }
-        }
-
-        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
-        var alive = await CountAliveAsync(tracked);
-        return new CycleResult(tracked.Count, alive, reported, heapBefore, heapAfter, Per(timed), Per(unloading));
+            return (unloadStart, result.Unloaded);
+        });
     }
 
     private static async Task<CycleResult> BareCyclesAsync(string folder)
@@ -111,6 +91,20 @@ internal static class PluginUnloadBenchmarks
         var manifest = PluginManifestReader.Read(folder, PluginOrigin.PluginsDirectory).Manifest!;
         var settings = Busy.ToDictionary(p => p.Key, p => (string?)p.Value);
         var entryPath = Path.Combine(folder, manifest.EntryAssembly!);
+        return await MeasureCyclesAsync(async (_, tracked) =>
+        {
+            var (context, disposeStart) = await BareCycleAsync(entryPath, manifest, settings);
+            tracked.Add(context);
+            var (collected, _) = await LoadContextCollector.WaitAsync(context, TimeSpan.FromSeconds(2), CancellationToken.None);
+            return (disposeStart, collected);
+        });
+    }
+
+    /// <summary>Runs the cycles with the same bookkeeping on both sides: warm-up cycles are not timed, the heap is measured
+    /// after the warm-up and at the end, and every tracked load context is checked afterwards. A cycle returns when its
+    /// unload started and whether it reported the context gone.</summary>
+    private static async Task<CycleResult> MeasureCyclesAsync(Func<int, List<WeakReference>, Task<(long UnloadStart, bool Unloaded)>> cycle)
+    {
         var tracked = new List<WeakReference>();
         var reported = 0;
         long heapBefore = 0;
@@ -119,17 +113,16 @@ internal static class PluginUnloadBenchmarks
         for (var i = 1; i <= Cycles; i++)
         {
             var start = Stopwatch.GetTimestamp();
-            var (context, disposeStart) = await BareCycleAsync(entryPath, manifest, settings);
-            tracked.Add(context);
-            var (collected, _) = await LoadContextCollector.WaitAsync(context, TimeSpan.FromSeconds(2), CancellationToken.None);
-            reported += collected ? 1 : 0;
+            var (unloadStart, unloaded) = await cycle(i, tracked);
+            reported += unloaded ? 1 : 0;
             if (i > WarmUpCycles)
             {
                 timed += Stopwatch.GetElapsedTime(start);
-                unloading += Stopwatch.GetElapsedTime(disposeStart);
+                unloading += Stopwatch.GetElapsedTime(unloadStart);
             }
             else if (i == WarmUpCycles)
             {
+                // After warm-up: JIT, caches and pools have settled.
                 heapBefore = GC.GetTotalMemory(forceFullCollection: true);
             }
         }
