@@ -13,6 +13,7 @@ public sealed class ModuleTestHostTests
         Name = "Greeter",
         Version = "1.0.0",
         Permissions = new ModulePermissions { Subscribe = subscribe, Emit = emit },
+        EventDomains = ["greeter"],
         SettingsSchema = [new SettingDefinition { Key = "greeting", Default = "hello" }, new SettingDefinition { Key = "token", Kind = "secret" }],
     };
 
