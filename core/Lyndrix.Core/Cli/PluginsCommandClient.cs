@@ -13,27 +13,6 @@ internal sealed class PluginsCommandClient(string url, string? token)
 
     public bool HasToken => !string.IsNullOrEmpty(token);
 
-    /// <summary>The message of an error body (<c>detail</c> of problem details, else <c>error</c>), or the body itself.</summary>
-    public static string ErrorText(string body)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            foreach (var name in new[] { "detail", "error", "message" })
-            {
-                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var e) && e.ValueKind == JsonValueKind.String)
-                {
-                    return e.GetString()!;
-                }
-            }
-        }
-        catch (JsonException)
-        {
-        }
-
-        return body;
-    }
-
     public static string AuthHelp(int status) => status == 401
         ? "The plugin API needs an administrator's session (401). Log in with POST /api/auth/login and pass the token with --token or LYNDRIX_TOKEN."
         : "The session is not an administrator's (403): the plugin API is admin-only.";

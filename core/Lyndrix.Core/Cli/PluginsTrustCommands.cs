@@ -145,7 +145,7 @@ internal sealed partial class PluginsCommand
 
         if (status is < 200 or > 299)
         {
-            await context.Error.WriteLineAsync($"The host refused ({status}): {PluginsCommandClient.ErrorText(text)}").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"The host refused ({status}): {HostProblem.Detail(text, null)}").ConfigureAwait(false);
             return true;
         }
 
@@ -165,7 +165,7 @@ internal sealed partial class PluginsCommand
 
             if (error is not null || status is < 200 or > 299)
             {
-                throw new InvalidOperationException(error ?? (status is 401 or 403 ? PluginsCommandClient.AuthHelp(status) : $"the host answered {status}: {PluginsCommandClient.ErrorText(text)}"));
+                throw new InvalidOperationException(error ?? (status is 401 or 403 ? PluginsCommandClient.AuthHelp(status) : $"the host answered {status}: {HostProblem.Detail(text, null)}"));
             }
 
             var pin = JsonSerializer.Deserialize<PluginTrustEndpoints.PinBody>(text)

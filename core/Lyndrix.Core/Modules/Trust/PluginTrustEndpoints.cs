@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Lyndrix.Core.Hosting.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -20,7 +21,7 @@ internal static class PluginTrustEndpoints
                 ? BadId(id)
                 : await catalog.GetAsync(id, ct).ConfigureAwait(false) is { } pin
                     ? Results.Json(PinBody.From(pin))
-                    : Results.Json(new { error = $"'{id}' is not pinned." }, statusCode: StatusCodes.Status404NotFound));
+                    : ApiProblem.Result(StatusCodes.Status404NotFound, "plugin_not_pinned", $"'{id}' is not pinned. Pin a reviewed folder with 'lyndrix plugins trust FOLDER'."));
         group.MapPut("/{id}", async (string id, PinBody body, IPluginTrustCatalog catalog, CancellationToken ct) =>
         {
             if (!PluginManifestReader.IsValidId(id))
@@ -30,7 +31,7 @@ internal static class PluginTrustEndpoints
 
             if (body.Check(id) is { } problem)
             {
-                return Results.Json(new { error = problem }, statusCode: StatusCodes.Status400BadRequest);
+                return ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_pin", problem);
             }
 
             var digest = new PluginFolderDigest(id, body.Version, body.Files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
@@ -45,7 +46,7 @@ internal static class PluginTrustEndpoints
     }
 
     private static IResult BadId(string id) =>
-        Results.Json(new { error = $"'{id}' is not a plugin id." }, statusCode: StatusCodes.Status400BadRequest);
+        ApiProblem.Result(StatusCodes.Status400BadRequest, "invalid_plugin_id", $"'{id}' is not a plugin id: lower-case letters and digits in segments joined by '.', '_' or '-'.");
 
     /// <summary>A pin as it travels: version and files (path, size, sha256).</summary>
     internal sealed record PinBody
