@@ -17,6 +17,11 @@ internal sealed class RunCommand : ICliCommand
         "http://127.0.0.1:$PORT (default 8081): GET /api/health, GET /api/boot.\n\n" +
         "Key settings (environment or .env): ENV_TYPE (dev), PORT (8081), STORAGE_DIR, SECURITY_DIR, PLUGINS_DIR,\n" +
         "LOGS_DIR, LOG_LEVEL, LYNDRIX_BOOT_STEP_TIMEOUT (120 s), LYNDRIX_PLUGIN_SETUP_TIMEOUT (30 s).\n" +
+        "Plugin trust: LYNDRIX_PLUGIN_TRUST = any (dev default) | pinned (default otherwise) | signed, with\n" +
+        "LYNDRIX_PLUGIN_TRUSTED_KEYS; see 'lyndrix plugins --help'.\n" +
+        "Secrets (LYNDRIX_MASTER_KEY, VAULT_TOKEN, VAULT_SECRET_ID, DB_PASSWORD, LYNDRIX_ADMIN_PASSWORD, LYNDRIX_BOT_PASSWORD,\n" +
+        "LYNDRIX_LDAP_BIND_PASSWORD, LYNDRIX_OIDC_CLIENT_SECRET) may come from files: NAME_FILE=/run/secrets/... (owner-only\n" +
+        "outside dev). They are removed from the process environment before any plugin loads.\n" +
         "Stop with Ctrl+C.";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
