@@ -56,6 +56,10 @@ public sealed record ModuleManifest
     /// <summary>Ids of other plugins that may emit topics in this module's domains.</summary>
     [JsonPropertyName("event_emitters")] public IReadOnlyList<string> EventEmitters { get; init; } = [];
 
+    /// <summary><c>process</c> asks the host to run the plugin in a sandboxed child process; <c>inprocess</c> (or
+    /// nothing) leaves the choice to the operator. The stricter of this and the operator's setting wins.</summary>
+    [JsonPropertyName("isolation")] public string? Isolation { get; init; }
+
     /// <summary>Whether a newly installed plugin starts enabled.</summary>
     [JsonPropertyName("auto_enable_on_install")] public bool AutoEnableOnInstall { get; init; } = true;
 

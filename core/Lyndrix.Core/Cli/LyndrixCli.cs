@@ -11,6 +11,7 @@ internal static class LyndrixCli
         new KeyfileCommand(),
         new VaultCommand(),
         new PluginsCommand(),
+        new Modules.Isolation.PluginHostCommand(),
     ];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken = default)
@@ -70,7 +71,7 @@ internal static class LyndrixCli
     private static string GeneralHelp() =>
         "lyndrix: a modular host with a plugin runtime, secrets in Vault and an event-driven boot.\n\n" +
         "Usage: lyndrix [command] [options]\n\nCommands:\n" +
-        string.Join("\n", Commands.Select(c => $"  {c.Name,-10} {c.Summary}")) +
+        string.Join("\n", Commands.Where(c => c.Name != Modules.Isolation.PluginHostCommand.CommandName).Select(c => $"  {c.Name,-10} {c.Summary}")) +
         "\n\nWith no command, 'run' is used. 'lyndrix COMMAND --help' explains a command.\n" +
         "Configuration comes from environment variables and an optional .env file in the working directory;\n" +
         "see the README's configuration reference.";

@@ -23,6 +23,9 @@ internal sealed class PluginEntry(PluginDescriptor descriptor)
     /// <summary>The plugin's code, while loaded.</summary>
     public LoadedPlugin? Code { get; set; }
 
+    /// <summary>The plugin's child process, while it runs isolated.</summary>
+    public Isolation.IsolatedModule? Isolated { get; set; }
+
     /// <summary>The running module instance (only while active).</summary>
     public ILyndrixModule? Module { get; set; }
 

@@ -25,6 +25,12 @@ internal sealed record PluginInfo
     /// <summary>How the folder was last verified before loading: builtin, any, pinned, signed:&lt;key id&gt; or refused.</summary>
     [JsonPropertyName("trust")] public string? Trust { get; init; }
 
+    /// <summary>Where the plugin runs: <c>inprocess</c> or <c>process</c>.</summary>
+    [JsonPropertyName("isolation")] public string Isolation { get; init; } = "inprocess";
+
+    /// <summary>The process id of an isolated plugin's child, while it runs.</summary>
+    [JsonPropertyName("process_id")] public int? ProcessId { get; init; }
+
     [JsonPropertyName("origin")] public required string Origin { get; init; }
 
     [JsonPropertyName("type")] public string? Type { get; init; }

@@ -28,7 +28,7 @@ internal static class PluginManifestReader
     private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal)
     {
         "id", "name", "version", "entryAssembly", "description", "author", "type", "min_core_version", "dependencies",
-        "permissions", "settings_schema", "auto_enable_on_install", "event_domains", "event_emitters",
+        "permissions", "settings_schema", "auto_enable_on_install", "event_domains", "event_emitters", "isolation",
     };
 
     public static PluginDescriptor Read(string folder, PluginOrigin origin) =>
@@ -128,6 +128,11 @@ internal static class PluginManifestReader
         var permissions = ReadPermissions(root, type, errors, warnings);
         var settings = ReadSettings(root, errors);
         var (eventDomains, eventEmitters) = ReadEventDomains(root, id, errors);
+        var isolation = OptionalString(root, "isolation", errors);
+        if (isolation is not null and not ("inprocess" or "process"))
+        {
+            errors.Add($"'isolation' is '{isolation}'; use \"process\" (run in a sandboxed child process) or \"inprocess\".");
+        }
         var autoEnable = true;
         if (root.TryGetProperty("auto_enable_on_install", out var auto))
         {
@@ -162,6 +167,7 @@ internal static class PluginManifestReader
             AutoEnableOnInstall = autoEnable,
             EventDomains = eventDomains,
             EventEmitters = eventEmitters,
+            Isolation = isolation,
         };
         return new PluginDescriptor(folder, origin, manifest, errors, warnings, incompatibility, ranges);
     }

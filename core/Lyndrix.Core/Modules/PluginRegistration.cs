@@ -20,6 +20,7 @@ internal static class PluginRegistration
         services.AddSingleton(PluginRuntimeSettings.Read(settings));
         var trust = new SettingsReader(settings.Source, Directory.GetCurrentDirectory());
         services.AddSingleton(PluginTrustSettings.Read(trust));
+        services.AddSingleton(Isolation.IsolationSettings.Read(trust, settings.StorageDir));
         trust.ThrowIfInvalid();
         services.AddSingleton<IPluginTrustCatalog>(sp => new SecretStorePluginTrustCatalog(
             () => sp.GetRequiredService<ISecretBackend>().Store, sp.GetRequiredService<TimeProvider>()));
@@ -35,7 +36,8 @@ internal static class PluginRegistration
             sp.GetRequiredService<IConfigSource>(),
             sp.GetRequiredService<ILoggerFactory>(),
             overlays: sp.GetServices<IModuleSettingsOverlay>(),
-            trust: sp.GetRequiredService<PluginTrustVerifier>()));
+            trust: sp.GetRequiredService<PluginTrustVerifier>(),
+            isolation: sp.GetRequiredService<Isolation.IsolationSettings>()));
         services.AddSingleton<IPluginRuntime>(sp => sp.GetRequiredService<PluginRuntime>());
         services.AddSingleton<IHostedService, PluginShutdown>();
         return services;

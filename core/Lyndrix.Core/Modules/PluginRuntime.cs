@@ -4,6 +4,7 @@ using Lyndrix.Core.Boot;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Data;
 using Lyndrix.Core.Events;
+using Lyndrix.Core.Modules.Isolation;
 using Lyndrix.Core.Modules.Trust;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Sdk;
@@ -31,6 +32,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     private readonly SharedAssemblyPolicy _policy;
     private readonly IReadOnlyList<IModuleSettingsOverlay> _overlays;
     private readonly PluginTrustVerifier _trust;
+    private readonly IsolationSettings? _isolation;
+    private readonly ILoggerFactory _loggerFactory;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _snapshot = new();
@@ -48,7 +51,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         ILoggerFactory loggers,
         SharedAssemblyPolicy? policy = null,
         IEnumerable<IModuleSettingsOverlay>? overlays = null,
-        PluginTrustVerifier? trust = null)
+        PluginTrustVerifier? trust = null,
+        IsolationSettings? isolation = null)
     {
         _settings = settings;
         _bus = bus;
@@ -61,6 +65,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         _policy = policy ?? SharedAssemblyPolicy.Host;
         _overlays = overlays?.ToList() ?? [];
         _trust = trust ?? new PluginTrustVerifier(PluginTrustSettings.Any, NoPins.Instance);
+        _isolation = isolation;
+        _loggerFactory = loggers;
     }
 
     public bool IsStarted => _started;
@@ -450,8 +456,18 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         ILyndrixModule module;
         try
         {
-            entry.Code ??= PluginCodeLoader.Load(entry.Descriptor, _policy);
-            module = entry.Code.CreateModule();
+            if (_isolation?.ModeFor(entry.Descriptor) == IsolationSettings.Process)
+            {
+                // The same binary in a sandboxed child process: no plugin code loads into the host.
+                var isolated = IsolatedModule.Start(entry.Descriptor, _isolation, _loggerFactory.CreateLogger(entry.Id), reason => _ = OnChildExitedAsync(entry, reason));
+                entry.Isolated = isolated;
+                module = isolated;
+            }
+            else
+            {
+                entry.Code ??= PluginCodeLoader.Load(entry.Descriptor, _policy);
+                module = entry.Code.CreateModule();
+            }
         }
         catch (PluginLoadException ex)
         {
@@ -627,10 +643,38 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         var providers = _providers.RemoveOwner(entry.Id);
         entry.Context = null;
         entry.Module = null;
+        if (entry.Isolated is { } isolated)
+        {
+            entry.Isolated = null;
+            await isolated.DisposeAsync().ConfigureAwait(false);
+        }
+
         if (subscriptions + providers + stragglers.Count > 0)
         {
             _logger.LogInformation("Plugin {Id}: removed {Subscriptions} subscription(s) and {Providers} auth provider(s); {Stragglers} task(s) ignored cancellation",
                 entry.Id, subscriptions, providers, stragglers.Count);
+        }
+    }
+
+    /// <summary>An isolated plugin's process ended on its own (crash, kill, memory limit): the plugin fails, the rest goes on.</summary>
+    private async Task OnChildExitedAsync(PluginEntry entry, string reason)
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (entry.Isolated is not null && entry.State is PluginState.Active or PluginState.Initializing)
+            {
+                await FailAsync(entry, reason).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -649,7 +693,9 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         var code = entry.Code;
         if (code is null)
         {
-            return (true, "No code was loaded.");
+            return (true, _isolation is not null && entry.Descriptor.IsValid && _isolation.ModeFor(entry.Descriptor) == IsolationSettings.Process
+                ? "The plugin runs in its own process, which has ended; none of its code was loaded into the host."
+                : "No code was loaded.");
         }
 
         entry.Code = null;
@@ -788,7 +834,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
     }
 
-    private static PluginInfo Snapshot(PluginEntry e)
+    private PluginInfo Snapshot(PluginEntry e)
     {
         var d = e.Descriptor;
         var m = d.Manifest;
@@ -803,6 +849,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             Loaded = e.Code is not null,
             Origin = d.Origin == PluginOrigin.BuiltIn ? "builtin" : "plugins_dir",
             Trust = e.Trust,
+            Isolation = _isolation is null || !e.Descriptor.IsValid ? IsolationSettings.InProcess : _isolation.ModeFor(e.Descriptor),
+            ProcessId = e.Isolated?.ProcessId,
             Type = m is null ? null : (m.Type == ModuleType.Core ? "CORE" : "PLUGIN"),
             Folder = d.Folder,
             Author = m?.Author,

@@ -1,0 +1,136 @@
+using System.Collections.Concurrent;
+using Lyndrix.Sdk;
+using Lyndrix.Sdk.Auth;
+using Lyndrix.Sdk.Events;
+using Microsoft.Extensions.Logging;
+using StreamJsonRpc;
+
+namespace Lyndrix.Core.Modules.Isolation;
+
+/// <summary>
+/// <see cref="IModuleContext"/> inside an isolated plugin's process: every operation is a call to the host, which answers
+/// for this connection's module only and checks every permission on its side. The SDK's <c>Subscribe</c>, <c>Emit</c> and
+/// <c>RegisterAuthProvider</c> are synchronous (a refusal is an exception at the call), so they wait for the host's answer.
+/// </summary>
+internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDictionary<string, string?> settings, IPluginHostRpc host) : IModuleContext
+{
+    private readonly IPluginHostRpc _host = host;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<long, Func<LyndrixEvent, CancellationToken, Task>> _handlers = new();
+    private readonly ConcurrentDictionary<string, IAuthProvider> _providers = new(StringComparer.Ordinal);
+
+    public ModuleManifest Manifest { get; } = manifest;
+
+    public ILogger Logger { get; } = new ChannelLogger(host);
+
+    public CancellationToken Stopping => _stopping.Token;
+
+    public IReadOnlyDictionary<string, string?> Settings { get; } = settings;
+
+    public async Task<string?> GetSecretAsync(string key, CancellationToken cancellationToken = default) =>
+        await Call(() => host.GetSecretAsync(key, cancellationToken)).ConfigureAwait(false);
+
+    public async Task SetSecretAsync(string key, string value, CancellationToken cancellationToken = default) =>
+        await Call(async () =>
+        {
+            await host.SetSecretAsync(key, value, cancellationToken).ConfigureAwait(false);
+            return true;
+        }).ConfigureAwait(false);
+
+    public IDisposable Subscribe(string topic, Func<LyndrixEvent, CancellationToken, Task> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var id = Wait(() => host.SubscribeAsync(topic));
+        _handlers[id] = handler;
+        return new Subscription(this, id);
+    }
+
+    public void Emit(string topic, EventPayload? payload = null) =>
+        Wait(async () =>
+        {
+            await host.EmitAsync(topic, WirePayload.ToJson(payload)).ConfigureAwait(false);
+            return true;
+        });
+
+    public Task CreateTask(string name, Func<CancellationToken, Task> work)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(work);
+        return Task.Run(async () =>
+        {
+            try
+            {
+                await work(Stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex)
+            {
+                Logger.LogError("Task {Name} failed: {Error}", name, ex.GetType().Name + ": " + ex.Message);
+            }
+        }, CancellationToken.None);
+    }
+
+    public void RegisterAuthProvider(IAuthProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        Wait(async () =>
+        {
+            await host.RegisterAuthProviderAsync(provider.ProviderId, provider.DisplayName, provider.IsConfigured).ConfigureAwait(false);
+            return true;
+        });
+        _providers[provider.ProviderId] = provider;
+    }
+
+    public Task DeliverAsync(long subscription, LyndrixEvent ev, CancellationToken cancellationToken) =>
+        _handlers.TryGetValue(subscription, out var handler) ? handler(ev, cancellationToken) : Task.CompletedTask;
+
+    public IAuthProvider? Provider(string id) => _providers.GetValueOrDefault(id);
+
+    public void Stop() => _stopping.Cancel();
+
+    private T Wait<T>(Func<Task<T>> call) => Call(call).GetAwaiter().GetResult();
+
+    private async Task<T> Call<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (RemoteInvocationException ex)
+        {
+            throw RpcErrors.Map(ex, Manifest.Id);
+        }
+        catch (ConnectionLostException ex)
+        {
+            throw new ObjectDisposedException(nameof(IModuleContext), "The host closed the channel: " + ex.Message);
+        }
+    }
+
+    private sealed class Subscription(ChildModuleContext owner, long id) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (owner._handlers.TryRemove(id, out _))
+            {
+                _ = owner._host.UnsubscribeAsync(id);
+            }
+        }
+    }
+
+    /// <summary>Sends each record to the host, which logs it under the module's category with its redaction.</summary>
+    private sealed class ChannelLogger(IPluginHostRpc host) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var message = formatter(state, exception) + (exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})");
+            _ = host.LogAsync((int)logLevel, message).ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+        }
+    }
+}

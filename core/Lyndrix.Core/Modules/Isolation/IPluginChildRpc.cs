@@ -1,0 +1,29 @@
+using System.Text.Json;
+
+namespace Lyndrix.Core.Modules.Isolation;
+
+/// <summary>What the host asks of an isolated plugin's process (the child serves it over the channel).</summary>
+[StreamJsonRpc.JsonRpcContract]
+internal partial interface IPluginChildRpc
+{
+    /// <summary>Loads the plugin (same loader rules as in-process) and runs its setup; returns null, or why it failed.</summary>
+    Task<string?> SetupAsync(ChildSetup setup, CancellationToken cancellationToken);
+
+    Task TeardownAsync(CancellationToken cancellationToken);
+
+    Task<WireHealth> CheckHealthAsync(CancellationToken cancellationToken);
+
+    Task<WireAuthResult?> AuthenticateAsync(string providerId, string username, string password, CancellationToken cancellationToken);
+
+    Task DeliverAsync(long subscription, WireEvent ev, CancellationToken cancellationToken);
+}
+
+/// <summary>What the child needs to load and set up the plugin: the host's frozen manifest and resolved settings.</summary>
+internal sealed record ChildSetup(string Folder, string ManifestJson, Dictionary<string, string?> Settings);
+
+internal sealed record WireHealth(string Status, string? Message);
+
+internal sealed record WireAuthResult(string Username, string? FullName, string? Email, bool EmailVerified, string[] Roles, string? ProviderUserId);
+
+/// <summary>An event as it crosses the channel; the payload as JSON (payloads hold only JSON-shaped values).</summary>
+internal sealed record WireEvent(string Topic, string Source, DateTimeOffset Timestamp, bool Replayed, JsonElement Payload);

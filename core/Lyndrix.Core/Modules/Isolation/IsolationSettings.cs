@@ -1,0 +1,80 @@
+using System.Globalization;
+using Lyndrix.Core.Configuration;
+using Lyndrix.Sdk;
+
+namespace Lyndrix.Core.Modules.Isolation;
+
+/// <summary>
+/// Where plugins run: <c>LYNDRIX_PLUGIN_ISOLATION</c> (<c>inprocess</c> default, or <c>process</c>) for plugins from
+/// <c>PLUGINS_DIR</c>, <c>LYNDRIX_PLUGIN_&lt;ID&gt;_ISOLATION</c> per plugin, and <c>"isolation"</c> in the manifest: the
+/// stricter wins; first-party modules stay in-process. For isolated plugins: the child command, its working directories
+/// (<c>STORAGE_DIR/plugins/&lt;id&gt;</c>) and <c>LYNDRIX_PLUGIN_&lt;ID&gt;_MEMORY_MB</c>.
+/// </summary>
+internal sealed record IsolationSettings
+{
+    public const string InProcess = "inprocess";
+    public const string Process = "process";
+
+    public required string DefaultMode { get; init; }
+
+    /// <summary>The host executable and its leading arguments (<c>dotnet lyndrix.dll</c> or the apphost).</summary>
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public required string WorkRoot { get; init; }
+
+    public required IConfigSource Config { get; init; }
+
+    public static IsolationSettings Read(SettingsReader r, string storageDir)
+    {
+        var mode = r.String("LYNDRIX_PLUGIN_ISOLATION", InProcess).Trim().ToLowerInvariant();
+        if (mode is not (InProcess or Process))
+        {
+            r.Problem("LYNDRIX_PLUGIN_ISOLATION", $"must be inprocess or process (got '{mode}')");
+            mode = InProcess;
+        }
+
+        return new IsolationSettings { DefaultMode = mode, Command = HostCommand(), WorkRoot = Path.Combine(storageDir, "plugins"), Config = r.Source };
+    }
+
+    /// <summary>How to start this executable again: the apphost itself, or <c>dotnet</c> with the entry assembly.</summary>
+    public static IReadOnlyList<string> HostCommand()
+    {
+        var process = Environment.ProcessPath ?? "dotnet";
+        return Path.GetFileNameWithoutExtension(process) == "dotnet"
+            ? [process, System.Reflection.Assembly.GetEntryAssembly()!.Location]
+            : [process];
+    }
+
+    /// <summary>The stricter of the manifest's request and the operator's setting; built-in modules always in-process.</summary>
+    public string ModeFor(PluginDescriptor descriptor)
+    {
+        if (descriptor.Origin == PluginOrigin.BuiltIn)
+        {
+            return InProcess;
+        }
+
+        var manifest = descriptor.Manifest!;
+        var perPlugin = Config.Get(ModuleSettings.VariableName(manifest.Id, "ISOLATION"))?.Trim().ToLowerInvariant();
+        return manifest.Isolation == Process || DefaultMode == Process || perPlugin == Process ? Process : InProcess;
+    }
+
+    public int? MemoryLimitMb(string id) =>
+        int.TryParse(Config.Get(ModuleSettings.VariableName(id, "MEMORY_MB")), NumberStyles.Integer, CultureInfo.InvariantCulture, out var mb) && mb > 0 ? mb : null;
+
+    /// <summary>The child's whole environment: what .NET needs to start, and the GC heap limit; nothing of the host's.</summary>
+    public IEnumerable<(string Name, string Value)> ChildEnvironment(string id)
+    {
+        yield return ("PATH", "/usr/local/bin:/usr/bin:/bin");
+        yield return ("DOTNET_CLI_TELEMETRY_OPTOUT", "1");
+        yield return ("DOTNET_NOLOGO", "1");
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root)
+        {
+            yield return ("DOTNET_ROOT", root);
+        }
+
+        if (MemoryLimitMb(id) is { } mb)
+        {
+            yield return ("DOTNET_GCHeapHardLimit", "0x" + ((long)mb * 1024 * 1024).ToString("x", CultureInfo.InvariantCulture));
+        }
+    }
+}
