@@ -17,6 +17,10 @@ internal sealed class RunCommand : ICliCommand
         "http://127.0.0.1:$PORT (default 8081): GET /api/health, GET /api/boot.\n\n" +
         "Key settings (environment or .env): ENV_TYPE (dev), PORT (8081), STORAGE_DIR, SECURITY_DIR, PLUGINS_DIR,\n" +
         "LOGS_DIR, LOG_LEVEL, LYNDRIX_BOOT_STEP_TIMEOUT (120 s), LYNDRIX_PLUGIN_SETUP_TIMEOUT (30 s).\n" +
+        "Single sign-on: LYNDRIX_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _REDIRECT_URI; _CLIENT_AUTH (client_secret_basic or\n" +
+        "client_secret_post; unset: from discovery). Claims come from the userinfo endpoint, then the ID token; with\n" +
+        "LYNDRIX_OIDC_ADMIN_GROUPS set, the scope releasing _ROLE_CLAIM (groups) is asked for: _ROLE_SCOPE, or the claim's name\n" +
+        "when the provider offers it. The browser lands on LYNDRIX_SSO_COMPLETE_URL (/auth/complete), a page of this host.\n" +
         "Stop with Ctrl+C.";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
