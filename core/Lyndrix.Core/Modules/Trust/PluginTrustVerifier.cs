@@ -29,14 +29,20 @@ internal sealed class PluginTrustVerifier(PluginTrustSettings settings, IPluginT
         }
 
         var digest = PluginFolderDigest.Compute(folder, manifest.Id, manifest.Version);
-        PluginFolderDigest? pin;
+        PluginFolderDigest? pin = null;
+        string? catalogProblem = null;
         try
         {
             pin = await catalog.GetAsync(manifest.Id, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return TrustVerdict.Refuse($"The trust catalog could not be read ({ex.Message}), so '{manifest.Id}' cannot be checked against its pin; it stays unloaded until the catalog answers.");
+            catalogProblem = $"The trust catalog could not be read ({ex.Message}), so '{manifest.Id}' cannot be checked against its pin";
+        }
+
+        if (catalogProblem is not null && settings.Mode == PluginTrustMode.Pinned)
+        {
+            return TrustVerdict.Refuse(catalogProblem + "; it stays unloaded until the catalog answers.");
         }
 
         var pinProblem = pin is null ? null : digest.DifferenceFrom(pin);
