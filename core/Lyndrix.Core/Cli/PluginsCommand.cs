@@ -157,7 +157,7 @@ internal sealed partial class PluginsCommand : ICliCommand
         var origin = d.Origin == PluginOrigin.BuiltIn ? "builtin" : "plugins_dir";
         if (live is not null && live.TryGetValue(d.Key, out var info))
         {
-            var trust = info.Trust is null ? "" : $"[trust: {info.Trust}] ";
+            var trust = (info.Trust is null ? "" : $"[trust: {info.Trust}] ") + (info.ProcessId is { } pid ? $"[process {pid}] " : "");
             return new PluginsCommandRow(d.Key, info.Version, info.State, origin, trust + (info.Reason ?? ""));
         }
 

@@ -65,6 +65,9 @@ internal sealed class PluginHarness : IAsyncDisposable
     /// <summary>Set before <see cref="Runtime"/> is first used; trust mode 'any' when null.</summary>
     public Lyndrix.Core.Modules.Trust.PluginTrustVerifier? Trust { get; set; }
 
+    /// <summary>Set before <see cref="Runtime"/> is first used; every plugin in-process when null.</summary>
+    public Lyndrix.Core.Modules.Isolation.IsolationSettings? Isolation { get; set; }
+
     public PluginRuntime Runtime => _runtime ??= new PluginRuntime(
         new PluginRuntimeSettings
         {
@@ -74,7 +77,7 @@ internal sealed class PluginHarness : IAsyncDisposable
             TeardownTimeout = TeardownTimeout,
             UnloadTimeout = UnloadTimeout,
         },
-        Bus, Tasks, Secrets, Providers, States, Config, _loggers, trust: Trust);
+        Bus, Tasks, Secrets, Providers, States, Config, _loggers, trust: Trust, isolation: Isolation);
 
     /// <summary>Records every event on a topic, in order (an inline core subscription).</summary>
     public ConcurrentQueue<LyndrixEvent> Record(string topic)

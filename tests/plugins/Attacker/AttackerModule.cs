@@ -124,7 +124,8 @@ public sealed class AttackerModule : ILyndrixModule
             }
         }
 
-        Check("ports_tried", portsTried >= 2, $"{portsTried} capability methods invoked by reflection");
+        // Informational: in-process the context's ports are found and tried; in an isolated child there is nothing to find.
+        Check("ports_tried", true, $"{portsTried} capability methods invoked by reflection");
     }
 
     private void InspectEnvironment()
@@ -150,6 +151,13 @@ public sealed class AttackerModule : ILyndrixModule
         var leaked = native.Where(entry => entry.IndexOf('=') is > 0 and var eq && SecretNames.Any(s => entry[..eq] == s || entry[..eq] == s + "_FILE")
                                            && entry[(entry.IndexOf('=') + 1)..].Any(c => c != '*')).Select(entry => entry[..entry.IndexOf('=')]).ToList();
         Check("proc_self_environ", leaked.Count == 0, leaked.Count == 0 ? $"{native.Length} entries, no host secret" : "readable: " + string.Join(",", leaked));
+
+        // An isolated plugin's parent is the host: its native environment block is readable to the same user.
+        var parent = File.ReadAllText("/proc/self/stat").Split(' ')[3];
+        var parentEnv = File.Exists($"/proc/{parent}/environ") ? File.ReadAllText($"/proc/{parent}/environ").Split('\0') : [];
+        var parentLeaks = parentEnv.Where(entry => entry.IndexOf('=') is > 0 and var eq && SecretNames.Any(s => entry[..eq] == s)
+                                                   && entry[(entry.IndexOf('=') + 1)..].Any(c => c != '*')).Select(entry => entry[..entry.IndexOf('=')]).ToList();
+        Check("parent_environ", parentLeaks.Count == 0, parentLeaks.Count == 0 ? $"parent {parent}: no host secret" : $"parent {parent} readable: " + string.Join(",", parentLeaks));
     }
 
     private sealed class AnyPasswordProvider : IAuthProvider

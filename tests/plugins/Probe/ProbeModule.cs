@@ -8,7 +8,7 @@ namespace Probe;
 /// Settings: setup = ok|throw|hang (hang_ms), subscribe = comma-separated topics (each event is echoed on echo_topic),
 /// secret_key/secret_value (written then read back), provider_id (registers an auth provider), task = true (a background
 /// loop until cancelled), emit_on_setup = topic, teardown = ok|throw|hang, catch_denied = true (permission errors are
-/// reported on probe:denied instead of failing setup), health = ok|degraded|throw|hang.
+/// reported on probe:denied instead of failing setup), health = ok|degraded|throw|hang, crash_after_ms = N (FailFast after N ms).
 /// </summary>
 public sealed class ProbeModule : ILyndrixModule
 {
@@ -79,6 +79,16 @@ public sealed class ProbeModule : ILyndrixModule
                 // Ignores the cancellation token on purpose: the worst kind of plugin.
                 await Task.Delay(int.Parse(Setting("hang_ms") ?? "3000", CultureInfo.InvariantCulture), CancellationToken.None);
                 break;
+        }
+
+        if (Setting("crash_after_ms") is { } crashAfter)
+        {
+            // Kills its own process, as a plugin with a fatal bug would: only meaningful when the plugin runs isolated.
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(int.Parse(crashAfter, CultureInfo.InvariantCulture), CancellationToken.None);
+                Environment.FailFast("probe crash requested");
+            }, CancellationToken.None);
         }
 
         context.Logger.LogProbe("probe {0} set up", id);

@@ -14,7 +14,6 @@ namespace Lyndrix.Core.Modules.Isolation;
 /// </summary>
 internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDictionary<string, string?> settings, IPluginHostRpc host) : IModuleContext
 {
-    private readonly IPluginHostRpc _host = host;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, Func<LyndrixEvent, CancellationToken, Task>> _handlers = new();
     private readonly ConcurrentDictionary<string, IAuthProvider> _providers = new(StringComparer.Ordinal);
@@ -90,6 +89,8 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
 
     public void Stop() => _stopping.Cancel();
 
+    private void Unsubscribe(long id) => _ = host.UnsubscribeAsync(id);
+
     private T Wait<T>(Func<Task<T>> call) => Call(call).GetAwaiter().GetResult();
 
     private async Task<T> Call<T>(Func<Task<T>> call)
@@ -114,7 +115,7 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
         {
             if (owner._handlers.TryRemove(id, out _))
             {
-                _ = owner._host.UnsubscribeAsync(id);
+                owner.Unsubscribe(id);
             }
         }
     }

@@ -4,6 +4,7 @@ namespace Lyndrix.Core.Modules.Isolation;
 
 /// <summary>What the host asks of an isolated plugin's process (the child serves it over the channel).</summary>
 [StreamJsonRpc.JsonRpcContract]
+[PolyType.GenerateShape(IncludeMethods = PolyType.MethodShapeFlags.PublicInstance)]
 internal partial interface IPluginChildRpc
 {
     /// <summary>Loads the plugin (same loader rules as in-process) and runs its setup; returns null, or why it failed.</summary>

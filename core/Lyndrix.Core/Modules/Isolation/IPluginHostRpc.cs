@@ -7,6 +7,7 @@ namespace Lyndrix.Core.Modules.Isolation;
 /// connection belongs to, through that module's own context (the same permission checks as in-process).
 /// </summary>
 [StreamJsonRpc.JsonRpcContract]
+[PolyType.GenerateShape(IncludeMethods = PolyType.MethodShapeFlags.PublicInstance)]
 internal partial interface IPluginHostRpc
 {
     /// <summary>The child's first call: the one-time secret the host wrote to its stdin. Nothing else is served before.</summary>

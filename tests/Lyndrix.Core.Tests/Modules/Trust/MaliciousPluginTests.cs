@@ -15,11 +15,12 @@ public sealed class MaliciousPluginTests
     private static readonly string[] RequiredChecks =
     [
         "cast_list", "ilist_add", "forged_manifest_subscribe", "forged_manifest_emit_core", "emit_foreign_domain", "public_register_local",
-        "secret_path_escape", "context_fields_seen", "ports_tried", "environment", "proc_self_environ",
+        "secret_path_escape", "context_fields_seen", "ports_tried", "environment", "proc_self_environ", "parent_environ",
     ];
 
-    [Test]
-    public async Task A_malicious_plugin_in_the_real_host_reaches_no_secret_no_foreign_capability_and_cannot_replace_local()
+    [TestCase("inprocess")]
+    [TestCase("process")]
+    public async Task A_malicious_plugin_in_the_real_host_reaches_no_secret_no_foreign_capability_and_cannot_replace_local(string isolation)
     {
         await PluginFixtures.EnsureBuiltAsync();
         using var dir = new TempDirectory("lyndrix-attack");
@@ -43,6 +44,7 @@ public sealed class MaliciousPluginTests
             ["LYNDRIX_TOKEN"] = "Tok-" + marker,
             ["LYNDRIX_ADMIN_PASSWORD_FILE"] = adminPasswordFile,
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_REPORT"] = report,
+            ["LYNDRIX_PLUGIN_ISOLATION"] = isolation,
         }, port, dir.Path);
         await host.WaitForBootAsync(TimeSpan.FromSeconds(90));
 
@@ -55,10 +57,19 @@ public sealed class MaliciousPluginTests
                 Assert.That(lines, Has.Some.StartWith($"CHECK {check}: "), $"the attacker tried {check}");
             }
 
-            Assert.That(lines.Where(l => l.Contains("_emit_core:", StringComparison.Ordinal) && l.StartsWith("CHECK port_", StringComparison.Ordinal)), Is.Not.Empty,
-                "the attacker found the event capability by reflection and tried to emit as the core through it");
-            Assert.That(lines.Where(l => l.Contains("_register_local:", StringComparison.Ordinal)), Is.Not.Empty,
-                "the attacker found the provider capability by reflection and tried to register 'local' through it");
+            if (isolation == "inprocess")
+            {
+                Assert.That(lines.Where(l => l.Contains("_emit_core:", StringComparison.Ordinal) && l.StartsWith("CHECK port_", StringComparison.Ordinal)), Is.Not.Empty,
+                    "the attacker found the event capability by reflection and tried to emit as the core through it");
+                Assert.That(lines.Where(l => l.Contains("_register_local:", StringComparison.Ordinal)), Is.Not.Empty,
+                    "the attacker found the provider capability by reflection and tried to register 'local' through it");
+            }
+            else
+            {
+                Assert.That(lines.Where(l => l.StartsWith("CHECK field_", StringComparison.Ordinal)), Has.None.Contain("Lyndrix.Core.Modules.Module"),
+                    "in the child, the context holds nothing of the host's, only the channel");
+                Assert.That(lines, Has.Some.StartWith("CHECK parent_environ: ok"));
+            }
             Assert.That(lines.Where(l => l.Contains(": LEAK ", StringComparison.Ordinal)), Is.Empty, "no escape worked:\n" + string.Join("\n", lines));
         });
 
