@@ -28,6 +28,26 @@ public sealed class AttackerModule : ILyndrixModule
 
     public Task SetupAsync(IModuleContext context, CancellationToken cancellationToken)
     {
+        try
+        {
+            Attack(context, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            Check("attacker_itself", false, "the attack code broke: " + ex);
+        }
+
+        var path = context.Settings.TryGetValue("report", out var p) && !string.IsNullOrEmpty(p) ? p : null;
+        if (path is not null)
+        {
+            File.WriteAllText(path, _report.ToString());
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Attack(IModuleContext context, CancellationToken cancellationToken)
+    {
         Try("cast_list", () => ((List<string>)context.Manifest.Permissions.Subscribe).Add("*"), typeof(InvalidCastException));
         Try("ilist_add", () => ((IList<string>)context.Manifest.Permissions.Emit).Add("*"), typeof(NotSupportedException));
         ForgeManifest(context.Manifest);
@@ -38,13 +58,6 @@ public sealed class AttackerModule : ILyndrixModule
         Try("secret_path_escape", () => context.GetSecretAsync("../../plugins/test.victim", cancellationToken).GetAwaiter().GetResult(), typeof(ArgumentException));
         InspectFields(context);
         InspectEnvironment();
-        var path = context.Settings.TryGetValue("report", out var p) && !string.IsNullOrEmpty(p) ? p : null;
-        if (path is not null)
-        {
-            File.WriteAllText(path, _report.ToString());
-        }
-
-        return Task.CompletedTask;
     }
 
     private void Check(string name, bool ok, string detail) => _report.Append("CHECK ").Append(name).Append(": ").Append(ok ? "ok " : "LEAK ").Append(detail).Append('\n');
@@ -96,13 +109,14 @@ public sealed class AttackerModule : ILyndrixModule
             }
 
             var type = value.GetType();
-            var shared = SharedServices.FirstOrDefault(s => type.FullName!.Contains(s, StringComparison.Ordinal) ||
+            var typeName = type.FullName ?? type.Name;
+            var shared = SharedServices.FirstOrDefault(s => typeName.Contains(s, StringComparison.Ordinal) ||
                                                             type.GetInterfaces().Any(i => i.Name.Contains(s, StringComparison.Ordinal)));
-            Check("field_" + field.Name, shared is null, shared is null ? type.FullName! : $"holds a shared host service ({type.FullName})");
+            Check("field_" + field.Name, shared is null, shared is null ? typeName : $"holds a shared host service ({typeName})");
             foreach (var method in type.GetMethods(all).Where(m => m.DeclaringType == type && !m.IsSpecialName))
             {
                 var identity = method.Name == "Equals" ? null : method.GetParameters().FirstOrDefault(p =>
-                    IdentityParameters.Contains(p.Name!.ToLowerInvariant()) || p.ParameterType == typeof(ModuleManifest));
+                    IdentityParameters.Contains((p.Name ?? "").ToLowerInvariant()) || p.ParameterType == typeof(ModuleManifest));
                 if (identity is not null)
                 {
                     Check($"method_{type.Name}.{method.Name}", false, $"takes '{identity.Name}': a caller could name another module");

@@ -7,10 +7,11 @@ namespace Lyndrix.Core.Modules.Isolation;
 /// child throws the same types an in-process plugin would.</summary>
 internal static class RpcErrors
 {
-    private const int PermissionDenied = -32001;
-    private const int StoreUnavailable = -32002;
-    private const int InvalidArgument = -32003;
-    private const int Closed = -32004;
+    // Application codes: JSON-RPC reserves -32768..-32000, and StreamJsonRpc uses some of that range itself.
+    private const int PermissionDenied = 4001;
+    private const int StoreUnavailable = 4002;
+    private const int InvalidArgument = 4003;
+    private const int Closed = 4004;
 
     /// <summary>Host side: turns what the module's context threw into an error the child can map back.</summary>
     public static async Task<T> Guard<T>(Func<Task<T>> call)
