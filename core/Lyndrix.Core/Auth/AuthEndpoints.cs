@@ -251,7 +251,7 @@ internal static class AuthEndpoints
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             http.RequestServices.GetRequiredService<ILogger<AuthProviderChain>>()
-                .LogWarning("Single sign-on start through '{Provider}' failed ({Error})", provider, SecretScrubber.Describe(ex, null));
+                .LogWarning("Single sign-on start through '{Provider}' failed ({Error})", UserNames.ForLog(provider), SecretScrubber.Describe(ex, null));
             return Problem(StatusCodes.Status502BadGateway, "sso_unavailable",
                 $"The identity provider behind '{provider}' could not be reached. Try again later, or sign in another way.");
         }

@@ -49,12 +49,12 @@ internal sealed partial class PasswordHashingPool : IDisposable
     public void Dispose()
     {
         _queue.CompleteAdding();
-        foreach (var thread in _threads)
+        var joined = _threads.All(t => t.Join(TimeSpan.FromSeconds(5)));
+        // A worker still inside a long hash keeps reading the queue: disposing it then would crash that thread.
+        if (joined)
         {
-            thread.Join(TimeSpan.FromSeconds(5));
+            _queue.Dispose();
         }
-
-        _queue.Dispose();
     }
 
     private void Work()
