@@ -8,6 +8,7 @@ var benchmarks = new (string Name, Func<Task> Run)[]
     ("unload", PluginUnloadBenchmarks.RunAsync),
     ("secrets", SecretReadBenchmarks.RunAsync),
     ("kdf", KeyFileKdfBenchmarks.RunAsync),
+    ("trust", TrustBenchmarks.RunAsync),
 };
 
 var only = args.Length > 0 ? args[0] : null;
