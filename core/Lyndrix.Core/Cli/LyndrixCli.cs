@@ -14,6 +14,9 @@ internal static class LyndrixCli
         new Modules.Isolation.PluginHostCommand(),
     ];
 
+    /// <summary>The commands an operator uses; the host's internal child command is left out of the general help.</summary>
+    public static IEnumerable<ICliCommand> VisibleCommands => Commands.Where(c => c.Name != Modules.Isolation.PluginHostCommand.CommandName);
+
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken = default)
     {
         if (args.Count > 0 && args[0] is "--help" or "-h" or "help")
@@ -71,7 +74,7 @@ internal static class LyndrixCli
     private static string GeneralHelp() =>
         "lyndrix: a modular host with a plugin runtime, secrets in Vault and an event-driven boot.\n\n" +
         "Usage: lyndrix [command] [options]\n\nCommands:\n" +
-        string.Join("\n", Commands.Where(c => c.Name != Modules.Isolation.PluginHostCommand.CommandName).Select(c => $"  {c.Name,-10} {c.Summary}")) +
+        string.Join("\n", VisibleCommands.Select(c => $"  {c.Name,-10} {c.Summary}")) +
         "\n\nWith no command, 'run' is used. 'lyndrix COMMAND --help' explains a command.\n" +
         "Configuration comes from environment variables and an optional .env file in the working directory;\n" +
         "see the README's configuration reference.";

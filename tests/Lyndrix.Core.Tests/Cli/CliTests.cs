@@ -19,10 +19,12 @@ public sealed class CliTests
     {
         var (code, output, _) = await Run(new Dictionary<string, string>(), "", "--help");
         Assert.That(code, Is.Zero);
-        foreach (var command in LyndrixCli.Commands)
+        foreach (var command in LyndrixCli.VisibleCommands)
         {
             Assert.That(output, Does.Contain(command.Name).And.Contain(command.Summary));
         }
+
+        Assert.That(output, Does.Not.Contain("plugin-host"), "the host's internal child command is not offered to operators");
     }
 
     [Test]

@@ -16,7 +16,8 @@ internal sealed class PluginHostCommand : ICliCommand
 
     public string Summary => "(internal) Runs one isolated plugin for a host; started by the host itself.";
 
-    public string Help => "Usage: started by the host for plugins with isolation 'process'; not for direct use.";
+    public string Help => "Usage: lyndrix plugin-host\n\nStarted by the host itself for each plugin with isolation 'process': serves one plugin over its\n" +
+                          "stdin/stdout. Not for direct use.";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
