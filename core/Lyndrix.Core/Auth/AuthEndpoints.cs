@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Lyndrix.Core.Data;
+using Lyndrix.Core.Hosting.Http;
 using Lyndrix.Sdk.Auth;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -365,7 +366,7 @@ internal static class AuthEndpoints
             $"Too many failed sign-ins for this user or from this address. Wait {seconds} seconds and try again.");
     }
 
-    private static IResult Problem(int status, string error, string message) => Results.Json(new { error, message }, statusCode: status);
+    private static IResult Problem(int status, string code, string detail) => ApiProblem.Result(status, code, detail);
 
     private static string ClientKey(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
+using Lyndrix.Core.Hosting.Http;
 using Microsoft.AspNetCore.Http;
 using Lyndrix.Core.Data;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace Lyndrix.Core.Auth;
 
-/// <summary>Authenticates <c>Authorization: Bearer lys_…</c> against the session store. Refusals answer with a JSON body
+/// <summary>Authenticates <c>Authorization: Bearer lys_…</c> against the session store. Refusals answer with a problem
 /// that says what to do instead of an empty 401/403.</summary>
 internal sealed class BearerSessionHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -53,25 +54,16 @@ internal sealed class BearerSessionHandler(
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer realm=\"Lyndrix\"";
-        return Response.WriteAsJsonAsync(new
-        {
-            error = "unauthorized",
-            message = "Sign in first: POST /api/auth/login with {\"username\": ..., \"password\": ...} and send the returned token as 'Authorization: Bearer <token>'. " +
-                      "A token stops working when it expires or is revoked.",
-        }, Context.RequestAborted);
+        await ApiProblem.WriteAsync(Context, StatusCodes.Status401Unauthorized, "unauthorized",
+            "Sign in first: POST /api/auth/login with {\"username\": ..., \"password\": ...} and send the returned token as 'Authorization: Bearer <token>'. " +
+            "A token stops working when it expires or is revoked.").ConfigureAwait(false);
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
-    {
-        Response.StatusCode = StatusCodes.Status403Forbidden;
-        return Response.WriteAsJsonAsync(new
-        {
-            error = "forbidden",
-            message = "This needs an administrator. Sign in with an admin account (LYNDRIX_ADMIN_USER, or a directory user whose groups map to the 'admin' role).",
-        }, Context.RequestAborted);
-    }
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        await ApiProblem.WriteAsync(Context, StatusCodes.Status403Forbidden, "forbidden",
+            "This needs an administrator. Sign in with an admin account (LYNDRIX_ADMIN_USER, or a directory user whose groups map to the 'admin' role).")
+            .ConfigureAwait(false);
 }

@@ -166,8 +166,7 @@ internal sealed partial class PluginsCommand : ICliCommand
         using var _ = doc;
         if (status is < 200 or > 299)
         {
-            var message = doc.RootElement.TryGetProperty("error", out var e) ? e.GetString() : body;
-            await context.Error.WriteLineAsync($"The host refused ({status}): {message}").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"The host refused ({status}): {HostProblem.Detail(body, null)}").ConfigureAwait(false);
             return 1;
         }
 

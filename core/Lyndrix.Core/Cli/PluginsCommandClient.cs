@@ -29,7 +29,8 @@ internal sealed class PluginsCommandClient(string url, string? token)
 
             if (!response.IsSuccessStatusCode)
             {
-                return (null, $"The host at {Url} answered {(int)response.StatusCode}");
+                var problem = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+                return (null, $"The host at {Url} answered {(int)response.StatusCode}: {HostProblem.Detail(problem, response.ReasonPhrase)}");
             }
 
             var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);

@@ -105,12 +105,12 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
             return 1;
         }
 
-        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken).ConfigureAwait(false);
         if ((int)response.StatusCode != 202)
         {
-            var message = answer.ValueKind == JsonValueKind.Object && answer.TryGetProperty("message", out var m) ? m.GetString() : response.ReasonPhrase;
+            var problem = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             var retry = response.Headers.RetryAfter?.Delta is { } delta ? $" (retry after {delta.TotalSeconds:0} s)" : "";
-            await context.Error.WriteLineAsync($"vault {action} refused ({(int)response.StatusCode}): {message}{retry}").ConfigureAwait(false);
+            await context.Error.WriteLineAsync($"vault {action} refused ({(int)response.StatusCode}): {HostProblem.Detail(problem, response.ReasonPhrase)}{retry}")
+                .ConfigureAwait(false);
             return 1;
         }
 

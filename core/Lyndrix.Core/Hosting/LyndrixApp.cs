@@ -5,6 +5,7 @@ using Lyndrix.Core.Modules;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Events;
+using Lyndrix.Core.Hosting.Http;
 using Lyndrix.Sdk.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -61,6 +62,7 @@ internal static class LyndrixApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BootSequence>());
 
         var app = builder.Build();
+        HttpPipeline.Use(app);
         app.MapSystemEndpoints();
         SecretsRegistration.Map(app);
         DatabaseRegistration.Map(app);
@@ -87,6 +89,7 @@ internal static class LyndrixApp
         });
 
         services.AddSingleton<IAuthProviderRegistry, AuthProviderRegistry>();
+        HttpPipeline.Add(services);
 
         // Each area registers itself; the order is the boot order.
         SecretsRegistration.Add(services, settings);

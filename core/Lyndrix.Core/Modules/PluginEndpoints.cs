@@ -1,3 +1,4 @@
+using Lyndrix.Core.Hosting.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -37,5 +38,5 @@ internal static class PluginEndpoints
         }
     }
 
-    private static IResult Error(PluginOperationException ex) => Results.Json(new { error = ex.Message }, statusCode: ex.StatusCode);
+    private static IResult Error(PluginOperationException ex) => ApiProblem.Result(ex.StatusCode, ApiProblem.CodeFor(ex.StatusCode), ex.Message);
 }

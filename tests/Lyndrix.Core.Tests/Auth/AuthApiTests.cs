@@ -63,7 +63,7 @@ public class AuthApiTests
         await using var host = await AuthHost.StartAsync(Env);
         var response = await host.Client.PostAsync("/api/auth/login", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
         Assert.That(response.StatusCode, Is.EqualTo(expected));
-        Assert.That((await Json(response)).GetProperty("message").GetString(), Does.Contain("username"));
+        Assert.That((await Json(response)).GetProperty("detail").GetString(), Does.Contain("username"));
     }
 
     [Test]
@@ -79,7 +79,7 @@ public class AuthApiTests
         var blocked = await host.Client.PostAsJsonAsync("/api/auth/login", new { username = "Admin", password = AdminPassword });
         Assert.That((int)blocked.StatusCode, Is.EqualTo(429));
         Assert.That(blocked.Headers.RetryAfter?.Delta?.TotalSeconds, Is.GreaterThan(0).And.LessThanOrEqualTo(300));
-        Assert.That((await Json(blocked)).GetProperty("message").GetString(), Does.Contain("Wait"));
+        Assert.That((await Json(blocked)).GetProperty("detail").GetString(), Does.Contain("Wait"));
 
         var otherUser = await host.Client.PostAsJsonAsync("/api/auth/login", new { username = "bot", password = BotPassword });
         Assert.That(otherUser.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -95,7 +95,7 @@ public class AuthApiTests
         var me = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/auth/me", token));
         Assert.That(me.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(me.Headers.WwwAuthenticate.ToString(), Does.Contain("Bearer"));
-        Assert.That((await Json(me)).GetProperty("message").GetString(), Does.Contain("POST /api/auth/login"));
+        Assert.That((await Json(me)).GetProperty("detail").GetString(), Does.Contain("POST /api/auth/login"));
     }
 
     [Test]
@@ -131,7 +131,7 @@ public class AuthApiTests
 
         var bot = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/test-admin/", await host.LoginAsync("bot", BotPassword)));
         Assert.That(bot.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
-        Assert.That((await Json(bot)).GetProperty("message").GetString(), Does.Contain("administrator"));
+        Assert.That((await Json(bot)).GetProperty("detail").GetString(), Does.Contain("administrator"));
 
         var forged = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/test-admin/", "lys_" + new string('A', 43)));
         Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
@@ -226,7 +226,7 @@ public class AuthApiTests
             services: s => s.AddSingleton(new IamRetryDelays([TimeSpan.FromMilliseconds(50)])));
         var response = await host.Client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AdminPassword });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
-        Assert.That((await Json(response)).GetProperty("message").GetString(), Does.Contain("/api/boot"));
+        Assert.That((await Json(response)).GetProperty("detail").GetString(), Does.Contain("/api/boot"));
 
         // IAM starts only after the secret store is open (a real init takes a moment): let it fail once before the database "recovers".
         await Lyndrix.Core.Tests.Support.Eventually.True(() => host.Logs.AllText.Contains("IAM could not start: database is down", StringComparison.Ordinal), "IAM's first failed start");

@@ -95,7 +95,7 @@ public class SsoApiTests
         var idp = await ThroughIdentityProviderAsync();
         var response = await _host.Client.GetAsync(idp.Headers.Location);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), Is.EqualTo("state_mismatch"));
+        Assert.That((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString(), Is.EqualTo("state_mismatch"));
     }
 
     [Test]

@@ -83,11 +83,11 @@ public sealed class PluginEndpointsTests
     public async Task Refuses_unknown_ids_and_impossible_transitions_with_help()
     {
         var missing = await PostAsync("/api/plugins/test.nope/enable", HttpStatusCode.NotFound);
-        Assert.That(missing.GetProperty("error").GetString(), Does.Contain("No plugin with id 'test.nope'"));
+        Assert.That(missing.GetProperty("detail").GetString(), Does.Contain("No plugin with id 'test.nope'"));
         using var get = await _http.GetAsync(new Uri("/api/plugins/test.nope", UriKind.Relative));
         Assert.That(get.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         var degraded = await PostAsync("/api/plugins/test.future/enable", HttpStatusCode.Conflict);
-        Assert.That(degraded.GetProperty("error").GetString(), Does.Contain("cannot be enabled"));
+        Assert.That(degraded.GetProperty("detail").GetString(), Does.Contain("cannot be enabled"));
     }
 
     [Test]

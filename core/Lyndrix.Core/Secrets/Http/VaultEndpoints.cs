@@ -1,4 +1,5 @@
 using Lyndrix.Core.Auth;
+using Lyndrix.Core.Hosting.Http;
 using System.Globalization;
 using System.Text.Json;
 using Lyndrix.Core.Secrets.KeyFile;
@@ -145,6 +146,5 @@ internal static class VaultEndpoints
     private static IResult Accepted(string action) =>
         Results.Json(new { status = "accepted", action, poll = "/api/vault/status" }, statusCode: StatusCodes.Status202Accepted);
 
-    private static IResult Error(int status, string reason, string message) =>
-        Results.Json(new { status = "error", error = reason, message }, statusCode: status);
+    private static IResult Error(int status, string code, string detail) => ApiProblem.Result(status, code, detail);
 }

@@ -43,7 +43,7 @@ public class VaultEndpointsTests
         Assert.Multiple(() =>
         {
             Assert.That(weak.Status, Is.EqualTo(400));
-            Assert.That(weak.Body.GetProperty("error").GetString(), Is.EqualTo("weak_key"));
+            Assert.That(weak.Body.GetProperty("code").GetString(), Is.EqualTo("weak_key"));
             Assert.That(weak.Body.ToString(), Does.Not.Contain("aaaabbbbccccaaaa"));
         });
 
@@ -85,8 +85,8 @@ public class VaultEndpointsTests
         var unsealed = await host.PostKeyAsync("unseal", MasterKey);
         Assert.Multiple(() =>
         {
-            Assert.That((again.Status, again.Body.GetProperty("error").GetString()), Is.EqualTo((400, "already_initialized")));
-            Assert.That((unsealed.Status, unsealed.Body.GetProperty("error").GetString()), Is.EqualTo((400, "already_unsealed")));
+            Assert.That((again.Status, again.Body.GetProperty("code").GetString()), Is.EqualTo((400, "already_initialized")));
+            Assert.That((unsealed.Status, unsealed.Body.GetProperty("code").GetString()), Is.EqualTo((400, "already_unsealed")));
         });
 
         // 6: the limit (5 per 60 s per client) counts every attempt, even refused ones.
@@ -94,7 +94,7 @@ public class VaultEndpointsTests
         Assert.Multiple(() =>
         {
             Assert.That(limited.Status, Is.EqualTo(429));
-            Assert.That(limited.Body.GetProperty("error").GetString(), Is.EqualTo("rate_limited"));
+            Assert.That(limited.Body.GetProperty("code").GetString(), Is.EqualTo("rate_limited"));
             Assert.That(limited.Response.Headers.RetryAfter?.Delta?.TotalSeconds, Is.InRange(1, 60));
         });
     }
@@ -110,7 +110,7 @@ public class VaultEndpointsTests
         await using var host = await HostHarness.StartAsync(HostEnvironment(_dir.Path, masterKey: null));
         await host.WaitForStatusAsync(s => s.GetProperty("ui_state").GetString() == "needs_unseal", "needs_unseal");
         var notInit = await host.PostKeyAsync("init", MasterKey);
-        Assert.That(notInit.Body.GetProperty("error").GetString(), Is.EqualTo("already_initialized"));
+        Assert.That(notInit.Body.GetProperty("code").GetString(), Is.EqualTo("already_initialized"));
 
         const string wrong = "not the right master key";
         Assert.That((await host.PostKeyAsync("unseal", wrong)).Status, Is.EqualTo(202));
@@ -157,7 +157,7 @@ public class VaultEndpointsTests
         await using var host = await HostHarness.StartAsync(HostEnvironment(_dir.Path, masterKey: null));
         await host.WaitForStatusAsync(s => s.GetProperty("ui_state").GetString() == "needs_init", "needs_init");
         var refused = await host.PostKeyAsync("unseal", MasterKey);
-        Assert.That((refused.Status, refused.Body.GetProperty("error").GetString()), Is.EqualTo((400, "not_initialized")));
+        Assert.That((refused.Status, refused.Body.GetProperty("code").GetString()), Is.EqualTo((400, "not_initialized")));
     }
 
     [Test]
@@ -174,7 +174,7 @@ public class VaultEndpointsTests
             Assert.That(status.GetProperty("status").GetString(), Is.EqualTo("error"));
             Assert.That(status.GetProperty("connected").GetBoolean(), Is.False);
             Assert.That(status.GetProperty("message").GetString(), Does.Contain("connection refused"));
-            Assert.That((init.Status, init.Body.GetProperty("error").GetString()), Is.EqualTo((503, "unreachable")));
+            Assert.That((init.Status, init.Body.GetProperty("code").GetString()), Is.EqualTo((503, "unreachable")));
         });
         await host.Events.WaitFor(CoreTopics.VaultConnectionFailed);
         Assert.That(host.Get<Lyndrix.Core.Boot.MaintenanceState>().Active, Does.ContainKey("vault"));
