@@ -324,10 +324,40 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
 
     internal static void ValidatePath(string path)
     {
-        if (string.IsNullOrEmpty(path) || path.Length > 512 || path.StartsWith('/') || path.EndsWith('/') || path.Contains("//", StringComparison.Ordinal)
-            || path.Split('/').Any(s => s is "." or "..") || path.Any(char.IsControl))
+        if (!IsValidPath(path))
         {
             throw new ArgumentException($"'{path}' is not a valid secret path: use segments separated by single '/', without '.', '..' or control characters.", nameof(path));
         }
+    }
+
+    // Runs on every read, so it scans once instead of splitting: no empty segment (covers a leading, trailing or doubled '/'),
+    // no '.' or '..', no control character.
+    private static bool IsValidPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path.Length > 512)
+        {
+            return false;
+        }
+
+        var segmentStart = 0;
+        for (var i = 0; i <= path.Length; i++)
+        {
+            if (i == path.Length || path[i] == '/')
+            {
+                var segment = path.AsSpan(segmentStart, i - segmentStart);
+                if (segment.Length == 0 || segment is "." or "..")
+                {
+                    return false;
+                }
+
+                segmentStart = i + 1;
+            }
+            else if (char.IsControl(path[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

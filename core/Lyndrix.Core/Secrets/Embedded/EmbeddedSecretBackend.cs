@@ -69,7 +69,7 @@ internal sealed class EmbeddedSecretBackend : ISecretBackend, IDisposable
 
             if (File.Exists(Paths.Database))
             {
-                DeleteDatabaseFiles();
+                EmbeddedStoreDatabase.DeleteWithCompanions(Paths.Database);
                 if (Mark.Exists)
                 {
                     Mark.Delete();
@@ -109,7 +109,7 @@ internal sealed class EmbeddedSecretBackend : ISecretBackend, IDisposable
         {
             if (!File.Exists(Paths.KeyFile) && File.Exists(Paths.Database) && EmbeddedStoreDatabase.ReadHeader(Paths.Database).IsPending)
             {
-                DeleteDatabaseFiles();
+                EmbeddedStoreDatabase.DeleteWithCompanions(Paths.Database);
             }
         }
     }
@@ -230,15 +230,6 @@ internal sealed class EmbeddedSecretBackend : ISecretBackend, IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM secrets";
         return (int)(long)command.ExecuteScalar()!;
-    }
-
-    private void DeleteDatabaseFiles()
-    {
-        File.Delete(Paths.Database);
-        foreach (var companion in EmbeddedStoreDatabase.CompanionFiles(Paths.Database))
-        {
-            File.Delete(companion);
-        }
     }
 
     private static byte[] DecodeDataKey(KeyMaterial material)

@@ -65,45 +65,80 @@ internal static class EmbeddedStoreDatabase
         }
     }
 
-    /// <summary>Creates a new store file, owner-only, with its schema and header, in one transaction. Fails if the file exists.</summary>
-    /// <param name="wal">False for a file that is renamed into place afterwards (a migration): a WAL file must not be left behind.</param>
+    /// <summary>Creates a new store file, owner-only, with its schema and header. It is built under a temporary name and renamed
+    /// into place, so no reader (a status check, another process) ever sees a file without its header.</summary>
+    /// <param name="wal">False for a file that is renamed again afterwards (a migration's).</param>
+    /// <exception cref="IOException">The file exists (another process created it meanwhile).</exception>
     public static void Create(string path, EmbeddedStoreHeader header, bool wal = true)
     {
-        AtomicFileWriter.EnsureDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
-        if (!OperatingSystem.IsWindows())
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full)!;
+        AtomicFileWriter.EnsureDirectory(directory);
+        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        // An empty file is a valid empty database; creating it ourselves fixes its mode, which SQLite copies to -wal and -shm.
-        using (var file = new FileStream(path, options))
-        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(file.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             }
+
+            // An empty file is a valid empty database; creating it ourselves fixes its mode, which SQLite copies to -wal and -shm.
+            using (var file = new FileStream(temp, options))
+            {
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(file.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                }
+            }
+
+            using (var connection = Open(temp))
+            {
+                Execute(connection, wal ? "PRAGMA journal_mode = WAL;" : "PRAGMA journal_mode = DELETE;");
+                using var transaction = connection.BeginTransaction(deferred: false);
+                Execute(connection, Schema, transaction);
+                using var insert = connection.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = """
+                    INSERT INTO store (id, format, format_version, store_id, key_check, state, sequence, migrated_from)
+                    VALUES (1, $format, $format_version, $store_id, $key_check, $state, $sequence, $migrated_from)
+                    """;
+                insert.Parameters.AddWithValue("$format", Format);
+                insert.Parameters.AddWithValue("$format_version", FormatVersion);
+                insert.Parameters.AddWithValue("$store_id", header.StoreId);
+                insert.Parameters.AddWithValue("$key_check", header.KeyCheck);
+                insert.Parameters.AddWithValue("$state", header.State);
+                insert.Parameters.AddWithValue("$sequence", header.Sequence);
+                insert.Parameters.AddWithValue("$migrated_from", (object?)header.MigratedFrom ?? DBNull.Value);
+                insert.ExecuteNonQuery();
+                transaction.Commit();
+            }
+
+            // The last close checkpointed and removed the write-ahead log, so the file alone is the whole database.
+            File.Move(temp, full, overwrite: false);
+        }
+        catch
+        {
+            DeleteWithCompanions(temp);
+            throw;
         }
 
-        using var connection = Open(path);
-        Execute(connection, wal ? "PRAGMA journal_mode = WAL;" : "PRAGMA journal_mode = DELETE;");
-        using var transaction = connection.BeginTransaction(deferred: false);
-        Execute(connection, Schema, transaction);
-        using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
-            INSERT INTO store (id, format, format_version, store_id, key_check, state, sequence, migrated_from)
-            VALUES (1, $format, $format_version, $store_id, $key_check, $state, $sequence, $migrated_from)
-            """;
-        insert.Parameters.AddWithValue("$format", Format);
-        insert.Parameters.AddWithValue("$format_version", FormatVersion);
-        insert.Parameters.AddWithValue("$store_id", header.StoreId);
-        insert.Parameters.AddWithValue("$key_check", header.KeyCheck);
-        insert.Parameters.AddWithValue("$state", header.State);
-        insert.Parameters.AddWithValue("$sequence", header.Sequence);
-        insert.Parameters.AddWithValue("$migrated_from", (object?)header.MigratedFrom ?? DBNull.Value);
-        insert.ExecuteNonQuery();
-        transaction.Commit();
+        DirectorySync.TryFlush(directory);
+    }
+
+    /// <summary>Deletes a store file and whatever SQLite kept beside it.</summary>
+    public static void DeleteWithCompanions(string path)
+    {
+        foreach (var file in CompanionFiles(path).Prepend(path))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+            }
+        }
     }
 
     /// <summary>Reads the header without the data key.</summary>

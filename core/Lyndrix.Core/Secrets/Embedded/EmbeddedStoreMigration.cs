@@ -49,7 +49,7 @@ internal static class EmbeddedStoreMigration
             var header = new EmbeddedStoreHeader(storeId, keyCheck, EmbeddedStoreHeader.Ready, 1, hash);
             var temp = paths.Database + ".migrating";
             var markExisted = mark.Exists;
-            DeleteDatabase(temp);
+            EmbeddedStoreDatabase.DeleteWithCompanions(temp);
             try
             {
                 EmbeddedStoreDatabase.Create(temp, header, wal: false);
@@ -60,7 +60,7 @@ internal static class EmbeddedStoreMigration
             }
             catch
             {
-                DeleteDatabase(temp);
+                EmbeddedStoreDatabase.DeleteWithCompanions(temp);
                 if (!markExisted)
                 {
                     TryDelete(mark.Path);
@@ -183,15 +183,6 @@ internal static class EmbeddedStoreMigration
 
     private static InvalidDataException Refused(string file, string why, Exception inner) =>
         new($"The embedded secret store {file} cannot be migrated: {why}. Nothing was changed. Restore it from the backup taken together with vault_keys.enc and start again.", inner);
-
-    private static void DeleteDatabase(string path)
-    {
-        TryDelete(path);
-        foreach (var companion in EmbeddedStoreDatabase.CompanionFiles(path))
-        {
-            TryDelete(companion);
-        }
-    }
 
     private static void TryDelete(string path)
     {
