@@ -12,6 +12,12 @@ internal sealed record OidcSettings
     public Uri? RedirectUri { get; init; }
     public string Scopes { get; init; } = "openid profile email";
     public string RoleClaim { get; init; } = "groups";
+
+    /// <summary>The scope that makes the provider release <see cref="RoleClaim"/>, when set explicitly.</summary>
+    public string? RoleScope { get; init; }
+
+    /// <summary>The token endpoint's client authentication; null picks it from discovery.</summary>
+    public OidcClientAuthMethod? ClientAuth { get; init; }
     public IReadOnlyList<string> AdminGroups { get; init; } = [];
     public string DisplayName { get; init; } = "SSO";
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -25,6 +31,23 @@ internal sealed record OidcSettings
         }.Where(x => !x.Set).Select(x => x.Name).ToArray();
 
     public bool IsComplete => Missing.Count == 0 && Problems.Count == 0;
+
+    /// <summary>
+    /// The scopes of an authorization request: <see cref="Scopes"/>, plus — when admin groups are configured — the role scope:
+    /// <c>LYNDRIX_OIDC_ROLE_SCOPE</c> if set, else the role claim's name if the provider lists it in <c>scopes_supported</c>
+    /// (providers release a groups claim only for a scope that asks for it, and refuse or ignore scopes they do not know).
+    /// </summary>
+    public string RequestedScopes(ICollection<string> scopesSupported)
+    {
+        var scopes = Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var roleScope = AdminGroups.Count == 0 ? null : RoleScope ?? (scopesSupported.Contains(RoleClaim) ? RoleClaim : null);
+        if (roleScope is not null && !scopes.Contains(roleScope))
+        {
+            scopes.Add(roleScope);
+        }
+
+        return string.Join(' ', scopes);
+    }
 
     public static OidcSettings Parse(IReadOnlyDictionary<string, string?> values)
     {
@@ -67,14 +90,33 @@ internal sealed record OidcSettings
             }
         }
 
+        var secret = values.TryGetValue("client_secret", out var s) && !string.IsNullOrEmpty(s) ? s : null;
+        OidcClientAuthMethod? clientAuth = null;
+        if (Get("client_auth") is { } rawAuth)
+        {
+            clientAuth = OidcClientAuthentication.Parse(rawAuth);
+            if (clientAuth is null)
+            {
+                problems.Add($"LYNDRIX_OIDC_CLIENT_AUTH must be {OidcClientAuthentication.Basic}, {OidcClientAuthentication.Post} or " +
+                             $"{OidcClientAuthentication.None} (got '{rawAuth}'); leave it unset to pick from the provider's discovery document");
+            }
+            else if (clientAuth != OidcClientAuthMethod.None && secret is null)
+            {
+                problems.Add($"LYNDRIX_OIDC_CLIENT_AUTH={rawAuth} needs a client secret: set LYNDRIX_OIDC_CLIENT_SECRET or store it in the " +
+                             "secret store (core/lyndrix.core.oidc, field client_secret)");
+            }
+        }
+
         return new OidcSettings
         {
             Issuer = Url("issuer", "https://login.example.org/realms/main"),
             ClientId = Get("client_id"),
-            ClientSecret = values.TryGetValue("client_secret", out var secret) && !string.IsNullOrEmpty(secret) ? secret : null,
+            ClientSecret = secret,
+            ClientAuth = clientAuth,
             RedirectUri = Url("redirect_uri", "https://lyndrix.example.org/auth/callback/oidc"),
             Scopes = scopes,
             RoleClaim = Get("role_claim") ?? "groups",
+            RoleScope = Get("role_scope"),
             AdminGroups = (Get("admin_groups") ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
             DisplayName = Get("display_name") ?? "SSO",
             Timeout = timeout,

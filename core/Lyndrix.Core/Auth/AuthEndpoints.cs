@@ -43,6 +43,7 @@ internal static class AuthEndpoints
         api.MapGet("/sso/{provider}/start", SsoStartAsync);
         api.MapPost("/token-exchange", TokenExchangeAsync);
         app.MapGet("/auth/callback/{provider}", SsoCallbackAsync);
+        app.MapSsoLandingPage();
         return app;
     }
 

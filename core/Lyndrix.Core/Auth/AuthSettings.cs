@@ -29,7 +29,7 @@ internal sealed record AuthSettings
 
     /// <summary>Environment suffixes (<c>LYNDRIX_OIDC_&lt;X&gt;</c>) handed to the OIDC module as setting <c>&lt;x&gt;</c>.</summary>
     public static readonly IReadOnlyList<string> OidcKeys =
-        ["ISSUER", "CLIENT_ID", "CLIENT_SECRET", "REDIRECT_URI", "SCOPES", "ROLE_CLAIM", "ADMIN_GROUPS", "DISPLAY_NAME", "TIMEOUT"];
+        ["ISSUER", "CLIENT_ID", "CLIENT_SECRET", "CLIENT_AUTH", "REDIRECT_URI", "SCOPES", "ROLE_CLAIM", "ROLE_SCOPE", "ADMIN_GROUPS", "DISPLAY_NAME", "TIMEOUT"];
 
     public required string AdminUser { get; init; }
     public required string AdminPassword { get; init; }
@@ -50,7 +50,8 @@ internal sealed record AuthSettings
     public required TimeSpan ThrottleWindow { get; init; }
     public required TimeSpan ProviderTimeout { get; init; }
 
-    /// <summary>Where the browser lands after a single sign-on, with <c>?code=</c> to exchange for a token.</summary>
+    /// <summary>Where the browser lands after a single sign-on, with <c>?code=</c> to exchange for a token; the host serves
+    /// <see cref="SsoLandingPage"/> there.</summary>
     public required string SsoCompleteUrl { get; init; }
 
     /// <summary>LDAP values set in the environment, keyed by lower-case setting name (<c>url</c>, <c>bind_dn</c>, ...).</summary>
@@ -108,7 +109,7 @@ internal sealed record AuthSettings
             MaxFailuresPerClient = r.Int("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", 20, 1, 100_000),
             ThrottleWindow = r.Seconds("LYNDRIX_LOGIN_THROTTLE_WINDOW", 300, 1, 86400),
             ProviderTimeout = r.Seconds("LYNDRIX_AUTH_PROVIDER_TIMEOUT", 15, 0.1, 300),
-            SsoCompleteUrl = r.String("LYNDRIX_SSO_COMPLETE_URL", "/"),
+            SsoCompleteUrl = r.String("LYNDRIX_SSO_COMPLETE_URL", "/auth/complete"),
             Ldap = Collect(r, "LYNDRIX_LDAP_", LdapKeys),
             Oidc = Collect(r, "LYNDRIX_OIDC_", OidcKeys),
         };

@@ -96,7 +96,8 @@ public class OidcProviderTests
         Assert.That(authorize["code_challenge_method"], Is.EqualTo("S256"));
         Assert.That(authorize["scope"], Is.EqualTo("openid profile email"));
         Assert.That(token["code_verifier"], Has.Length.GreaterThanOrEqualTo(43));
-        Assert.That(token["client_secret"], Is.EqualTo(TestOpenIdProvider.ClientSecret), "the secret came from the secret store");
+        Assert.That(_idp.TokenAuthMethods.Single(), Is.EqualTo("client_secret_basic"), "the spec's default when discovery lists no methods");
+        Assert.That(token.ContainsKey("client_secret"), Is.False, "the secret (from the secret store) travels in the Basic header only");
     }
 
     [Test]
@@ -221,6 +222,179 @@ public class OidcProviderTests
         });
         Assert.That(insecure.IsConfigured, Is.False);
         Assert.That(_logs.AllText, Does.Contain("LYNDRIX_OIDC_ISSUER must be an https URL"));
+    }
+
+    private static Dictionary<string, string?> Settings(TestOpenIdProvider idp, params (string Key, string? Value)[] extra)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["issuer"] = idp.Issuer, ["client_id"] = TestOpenIdProvider.ClientId, ["redirect_uri"] = RedirectUri, ["admin_groups"] = "lyndrix-admins",
+        };
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    private async Task<AuthResult?> SignInAsync(OidcAuthProvider provider)
+    {
+        var outcome = await provider.CompleteDetailedAsync(await AuthorizeAsync(provider), CancellationToken.None);
+        Assert.That(outcome.Identity, Is.Not.Null, outcome.Refusal);
+        return outcome.Identity;
+    }
+
+    [Test]
+    public async Task Claims_served_only_at_userinfo_are_read_from_there_with_the_access_token()
+    {
+        _idp.ServeUserInfo = true;
+        _idp.ClaimsInIdToken = false;
+        _idp.Tweak = new TestOpenIdProvider.TokenTweak { Groups = ["lyndrix-admins"] };
+        var (provider, _) = await SetUpModuleAsync();
+
+        var identity = await SignInAsync(provider);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(identity!.Username, Is.EqualTo("carol"));
+            Assert.That(identity.FullName, Is.EqualTo("Carol C."));
+            Assert.That(identity.Email, Is.EqualTo("carol@example.org"));
+            Assert.That(identity.EmailVerified, Is.True);
+            Assert.That(identity.Roles, Is.EquivalentTo(new[] { "user", "admin" }));
+            Assert.That(_idp.UserInfoAuthorizations.Single(), Does.StartWith("Bearer "));
+        });
+    }
+
+    [Test]
+    public async Task Userinfo_wins_over_the_id_token_claim_by_claim()
+    {
+        _idp.ServeUserInfo = true;
+        _idp.Tweak = new TestOpenIdProvider.TokenTweak { UserInfoEmail = "carol.new@example.org", Groups = ["staff"] };
+        var (provider, _) = await SetUpModuleAsync();
+        var identity = await SignInAsync(provider);
+        Assert.That(identity!.Email, Is.EqualTo("carol.new@example.org"));
+        Assert.That(identity.FullName, Is.EqualTo("Carol C."));
+    }
+
+    [Test]
+    public async Task A_userinfo_response_about_another_subject_is_refused()
+    {
+        _idp.ServeUserInfo = true;
+        _idp.Tweak = new TestOpenIdProvider.TokenTweak { UserInfoSubject = "sub-9999", Groups = ["lyndrix-admins"] };
+        var (provider, _) = await SetUpModuleAsync();
+        var outcome = await provider.CompleteDetailedAsync(await AuthorizeAsync(provider), CancellationToken.None);
+        Assert.That(outcome.Identity, Is.Null);
+        Assert.That(outcome.Refusal, Does.Contain("sub 'sub-9999'").And.Contain("'sub-1234'"));
+    }
+
+    [Test]
+    public async Task The_role_scope_is_asked_for_when_admin_groups_are_set_and_the_provider_offers_it()
+    {
+        async Task<string?> ScopeAsync(Dictionary<string, string?>? settings = null)
+        {
+            var (provider, _) = await SetUpModuleAsync(settings: settings);
+            var challenge = await provider.BeginAsync(CancellationToken.None);
+            return HttpUtility.ParseQueryString(challenge.AuthorizationUrl.Query)["scope"];
+        }
+
+        _idp.ScopesSupported = ["openid", "profile", "email", "groups"];
+        Assert.That(await ScopeAsync(), Is.EqualTo("openid profile email groups"));
+        Assert.That(await ScopeAsync(Settings(_idp, ("admin_groups", null))), Is.EqualTo("openid profile email"), "no admin groups, no need");
+
+        _idp.ScopesSupported = ["openid", "profile", "email"];
+        Assert.That(await ScopeAsync(), Is.EqualTo("openid profile email"), "a scope the provider does not offer is not asked for");
+        Assert.That(await ScopeAsync(Settings(_idp, ("role_scope", "roles"))), Is.EqualTo("openid profile email roles"), "set explicitly");
+    }
+
+    [TestCase(null, null, "client_secret_basic")]
+    [TestCase(new[] { "client_secret_post", "client_secret_basic" }, null, "client_secret_basic")]
+    [TestCase(new[] { "private_key_jwt", "client_secret_post" }, null, "client_secret_post")]
+    [TestCase(new[] { "client_secret_basic", "client_secret_post" }, "client_secret_post", "client_secret_post")]
+    public async Task Client_authentication_is_picked_from_discovery_unless_configured(string[]? advertised, string? configured, string expected)
+    {
+        _idp.AuthMethods = advertised;
+        var (provider, _) = await SetUpModuleAsync(settings: Settings(_idp, ("client_auth", configured)));
+        await SignInAsync(provider);
+        Assert.That(_idp.TokenAuthMethods.Single(), Is.EqualTo(expected));
+    }
+
+    [Test]
+    public async Task A_secret_with_reserved_characters_survives_basic_authentication()
+    {
+        // Form-encoding before base64 (RFC 6749 §2.3.1) is what keeps ':' '+' '%' and spaces intact.
+        const string secret = "a:b+c%2F d/é=";
+        _idp.ExpectedSecret = secret;
+        var (provider, _) = await SetUpModuleAsync(storedSecret: secret, settings: Settings(_idp, ("client_auth", "client_secret_basic")));
+        await SignInAsync(provider);
+        Assert.That(_idp.TokenAuthMethods.Single(), Is.EqualTo("client_secret_basic"));
+    }
+
+    [Test]
+    public async Task A_provider_that_accepts_no_method_we_support_gets_an_error_that_says_what_to_do()
+    {
+        _idp.AuthMethods = ["private_key_jwt", "tls_client_auth"];
+        var (provider, _) = await SetUpModuleAsync();
+        var callback = await AuthorizeAsync(provider);
+        var ex = Assert.ThrowsAsync<InvalidOperationException>(() => provider.CompleteDetailedAsync(callback, CancellationToken.None));
+        Assert.That(ex!.Message, Does.Contain("private_key_jwt").And.Contain("LYNDRIX_OIDC_CLIENT_AUTH"));
+    }
+
+    [TestCase("client_secret_jwt", "must be client_secret_basic, client_secret_post or none")]
+    [TestCase("client_secret_basic", "needs a client secret")]
+    public async Task A_bad_client_auth_setting_leaves_the_provider_unconfigured_with_a_clear_error(string value, string expected)
+    {
+        var (provider, _) = await SetUpModuleAsync(storedSecret: null, settings: Settings(_idp, ("client_auth", value)));
+        Assert.That(provider.IsConfigured, Is.False);
+        Assert.That(_logs.AllText, Does.Contain("LYNDRIX_OIDC_CLIENT_AUTH").And.Contain(expected));
+    }
+
+    [Test]
+    public async Task A_token_signed_by_a_rotated_key_validates_at_once_even_twice_within_a_minute()
+    {
+        var (provider, _) = await SetUpModuleAsync();
+        await SignInAsync(provider);
+        Assert.That(_idp.JwksRequests, Is.EqualTo(1));
+
+        _idp.RotateKey();
+        await SignInAsync(provider);
+        Assert.That(_idp.JwksRequests, Is.EqualTo(2), "the unknown key id made us fetch the keys again");
+
+        _idp.RotateKey();
+        await SignInAsync(provider);
+        Assert.That(_idp.JwksRequests, Is.EqualTo(3));
+        Assert.That(_logs.AllText, Does.Contain("key 'k3'"));
+    }
+
+    [Test]
+    public async Task Tokens_with_unknown_key_ids_cannot_make_us_hammer_the_provider()
+    {
+        var (provider, _) = await SetUpModuleAsync();
+        await SignInAsync(provider);
+        var callbacks = new List<SsoCallback>();
+        for (var i = 0; i < 12; i++)
+        {
+            callbacks.Add(await AuthorizeAsync(provider));
+        }
+
+        using var forger = RSA.Create(2048);
+        _idp.Tweak = new TestOpenIdProvider.TokenTweak { SigningKey = forger, KeyId = "made-up" };
+        var before = _idp.JwksRequests;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcomes = await Task.WhenAll(callbacks.Select(c => provider.CompleteDetailedAsync(c, CancellationToken.None)));
+        clock.Stop();
+
+        var allowed = (int)(clock.Elapsed / OidcDiscovery.KeyRefreshInterval) + 1;
+        Assert.That(_idp.JwksRequests - before, Is.InRange(1, allowed), $"12 tokens with unknown key ids in {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.That(outcomes.Select(o => o.Refusal), Has.All.Contain("signed with key 'made-up', which is not among the provider's published keys"));
+    }
+
+    [Test]
+    public async Task A_token_without_nbf_from_an_unknown_key_is_refused_naming_the_key()
+    {
+        using var forger = RSA.Create(2048);
+        var refusal = await RefusalAsync(new TestOpenIdProvider.TokenTweak { SigningKey = forger, OmitNotBefore = true, KeyId = "rogue" });
+        Assert.That(refusal, Does.Contain("signed with key 'rogue', which is not among the provider's published keys"));
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Web;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Tests.Auth.Support;
@@ -73,6 +74,9 @@ public class SsoApiTests
         Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await callback.Content.ReadAsStringAsync());
         Assert.That(callback.Headers.Location!.OriginalString, Does.StartWith("/signed-in?code="));
         var code = HttpUtility.ParseQueryString(callback.Headers.Location.OriginalString.Split('?')[1])["code"];
+        var landing = await _browser.GetAsync(callback.Headers.Location);
+        Assert.That(landing.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the host serves the landing page at the complete URL");
+        Assert.That(await landing.Content.ReadAsStringAsync(), Does.Contain("/api/auth/token-exchange"));
 
         var exchange = await _browser.PostAsJsonAsync("/api/auth/token-exchange", new { code });
         Assert.That(exchange.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -88,6 +92,46 @@ public class SsoApiTests
         var again = await _browser.PostAsJsonAsync("/api/auth/token-exchange", new { code });
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), "a code is good for one exchange");
     }
+
+    [Test]
+    public async Task The_landing_page_loads_nothing_and_runs_only_its_own_script()
+    {
+        var response = await _browser.GetAsync("/signed-in?code=some-code");
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("text/html"));
+        var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+
+        // What a browser would allow: the inline script and style only if their exact hashes are listed, nothing else at all.
+        var script = Regex.Match(html, "<script>(.*?)</script>", RegexOptions.Singleline).Groups[1].Value;
+        var style = Regex.Match(html, "<style>(.*?)</style>", RegexOptions.Singleline).Groups[1].Value;
+        Assert.Multiple(() =>
+        {
+            Assert.That(csp, Does.Contain("default-src 'none'"));
+            Assert.That(csp, Does.Contain($"script-src '{Sha256(script)}'"), "the served script is the hashed one");
+            Assert.That(csp, Does.Contain($"style-src '{Sha256(style)}'"));
+            Assert.That(csp, Does.Contain("connect-src 'self'").And.Contain("frame-ancestors 'none'").And.Contain("base-uri 'none'"));
+            Assert.That(Regex.Matches(html, "<script"), Has.Count.EqualTo(1));
+            Assert.That(html, Does.Not.Match("(src|href|action)\\s*="), "no external or same-origin assets");
+            Assert.That(script, Does.Contain("history.replaceState"), "the code leaves the address bar and history");
+            Assert.That(script.IndexOf("replaceState", StringComparison.Ordinal), Is.LessThan(script.IndexOf("fetch(", StringComparison.Ordinal)),
+                "before the code is sent anywhere");
+            Assert.That(response.Headers.CacheControl!.NoStore, Is.True);
+            Assert.That(response.Headers.GetValues("Referrer-Policy").Single(), Is.EqualTo("no-referrer"));
+            Assert.That(html, Does.Not.Contain("some-code"), "the page never echoes the code");
+        });
+    }
+
+    [Test]
+    public async Task By_default_sso_lands_on_the_host_s_own_landing_page()
+    {
+        await using var host = await AuthHost.StartAsync([("LYNDRIX_AUTH_PROVIDERS", "local")]);
+        var response = await host.Client.GetAsync("/auth/complete");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Headers.Contains("Content-Security-Policy"), Is.True);
+    }
+
+    private static string Sha256(string text) =>
+        "sha256-" + Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 
     [Test]
     public async Task A_callback_in_another_browser_is_refused()

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
@@ -15,9 +16,10 @@ namespace Lyndrix.Core.Tests.Auth.Support;
 
 /// <summary>
 /// An in-process OpenID provider on loopback (Kestrel) that signs real RS256 ID tokens: discovery, JWKS, an authorize
-/// endpoint that redirects back with a code, and a token endpoint that checks the client secret, the redirect URI and the
-/// PKCE verifier (S256). <see cref="Tweak"/> lets a test make it issue forged, expired, wrong-audience, wrong-issuer or
-/// wrong-nonce tokens.
+/// endpoint that redirects back with a code, a token endpoint that checks the client's authentication (client_secret_basic
+/// with RFC 6749 §2.3.1 form-decoding, or client_secret_post; never both), the redirect URI and the PKCE verifier (S256), and
+/// optionally a userinfo endpoint. <see cref="Tweak"/> lets a test make it issue forged, expired, wrong-audience,
+/// wrong-issuer or wrong-nonce tokens; <see cref="RotateKey"/> replaces its signing key.
 /// </summary>
 internal sealed class TestOpenIdProvider : IAsyncDisposable
 {
@@ -25,8 +27,11 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
     public const string ClientSecret = "idp-client-Secret-9";
 
     private readonly WebApplication _app;
-    private readonly RSA _key = RSA.Create(2048);
     private readonly ConcurrentDictionary<string, (string Nonce, string Challenge, string RedirectUri)> _codes = new();
+    private readonly ConcurrentDictionary<string, TokenTweak> _accessTokens = new();
+    private RSA _key = RSA.Create(2048);
+    private int _keyNumber = 1;
+    private int _jwksRequests;
 
     private TestOpenIdProvider(WebApplication app)
     {
@@ -41,7 +46,31 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
     /// <summary>A different issuer in the discovery document than the one the client asked for.</summary>
     public string? DiscoveryIssuerOverride { get; set; }
 
+    /// <summary>The client secret the token endpoint expects.</summary>
+    public string ExpectedSecret { get; set; } = ClientSecret;
+
+    /// <summary><c>token_endpoint_auth_methods_supported</c> in discovery; null leaves it out.</summary>
+    public string[]? AuthMethods { get; set; }
+
+    /// <summary><c>scopes_supported</c> in discovery; null leaves it out.</summary>
+    public string[]? ScopesSupported { get; set; }
+
+    /// <summary>Whether discovery lists a userinfo endpoint, which serves the profile claims.</summary>
+    public bool ServeUserInfo { get; set; }
+
+    /// <summary>Whether the ID token carries profile, e-mail and group claims (besides sub and nonce).</summary>
+    public bool ClaimsInIdToken { get; set; } = true;
+
+    public string KeyId => $"k{_keyNumber}";
+
+    public int JwksRequests => Volatile.Read(ref _jwksRequests);
+
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> TokenRequests { get; } = new();
+
+    /// <summary>How each token request authenticated: client_secret_basic, client_secret_post or none.</summary>
+    public ConcurrentQueue<string> TokenAuthMethods { get; } = new();
+
+    public ConcurrentQueue<string> UserInfoAuthorizations { get; } = new();
 
     public ConcurrentQueue<IReadOnlyDictionary<string, string>> AuthorizeRequests { get; } = new();
 
@@ -59,6 +88,18 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
         public TimeSpan IssuedAgo { get; init; } = TimeSpan.Zero;
         public bool Unsigned { get; init; }
         public string? Azp { get; init; }
+        public bool OmitNotBefore { get; init; }
+        public string? KeyId { get; init; }
+        public string? Email { get; init; } = "carol@example.org";
+        public string? UserInfoSubject { get; init; }
+        public string? UserInfoEmail { get; init; }
+    }
+
+    /// <summary>Signs from now on with a new key under a new key id; the published set holds only the new key.</summary>
+    public void RotateKey()
+    {
+        _key = RSA.Create(2048);
+        Interlocked.Increment(ref _keyNumber);
     }
 
     public static async Task<TestOpenIdProvider> StartAsync()
@@ -83,18 +124,57 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
-        app.MapGet("/.well-known/openid-configuration", () => Results.Json(new Dictionary<string, string>
+        app.MapGet("/.well-known/openid-configuration", () =>
         {
-            ["issuer"] = DiscoveryIssuerOverride ?? Issuer,
-            ["authorization_endpoint"] = Issuer + "/authorize",
-            ["token_endpoint"] = Issuer + "/token",
-            ["jwks_uri"] = Issuer + "/jwks",
-        }));
+            var document = new Dictionary<string, object>
+            {
+                ["issuer"] = DiscoveryIssuerOverride ?? Issuer,
+                ["authorization_endpoint"] = Issuer + "/authorize",
+                ["token_endpoint"] = Issuer + "/token",
+                ["jwks_uri"] = Issuer + "/jwks",
+            };
+            if (AuthMethods is not null)
+            {
+                document["token_endpoint_auth_methods_supported"] = AuthMethods;
+            }
+
+            if (ScopesSupported is not null)
+            {
+                document["scopes_supported"] = ScopesSupported;
+            }
+
+            if (ServeUserInfo)
+            {
+                document["userinfo_endpoint"] = Issuer + "/userinfo";
+            }
+
+            return Results.Json(document);
+        });
 
         app.MapGet("/jwks", () =>
         {
+            Interlocked.Increment(ref _jwksRequests);
             var p = _key.ExportParameters(false);
-            return Results.Json(new { keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = "k1", n = B64(p.Modulus!), e = B64(p.Exponent!) } } });
+            return Results.Json(new { keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = KeyId, n = B64(p.Modulus!), e = B64(p.Exponent!) } } });
+        });
+
+        app.MapGet("/userinfo", (HttpContext http) =>
+        {
+            var authorization = http.Request.Headers.Authorization.ToString();
+            UserInfoAuthorizations.Enqueue(authorization);
+            if (!authorization.StartsWith("Bearer ", StringComparison.Ordinal) || !_accessTokens.TryGetValue(authorization["Bearer ".Length..], out var tweak))
+            {
+                return Results.Json(new { error = "invalid_token" }, statusCode: 401);
+            }
+
+            var claims = ProfileClaims(tweak);
+            claims["sub"] = tweak.UserInfoSubject ?? tweak.Subject;
+            if (tweak.UserInfoEmail is not null)
+            {
+                claims["email"] = tweak.UserInfoEmail;
+            }
+
+            return Results.Json(claims);
         });
 
         app.MapGet("/authorize", (HttpContext http) =>
@@ -116,7 +196,26 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
         {
             var form = (await http.Request.ReadFormAsync()).ToDictionary(p => p.Key, p => p.Value.ToString());
             TokenRequests.Enqueue(form);
-            if (form.GetValueOrDefault("client_secret") != ClientSecret || form.GetValueOrDefault("client_id") != ClientId)
+            var authorization = http.Request.Headers.Authorization.ToString();
+            string? clientId, secret, method;
+            if (authorization.StartsWith("Basic ", StringComparison.Ordinal))
+            {
+                // RFC 6749 §2.3.1: both parts are form-urlencoded.
+                var pair = Encoding.UTF8.GetString(Convert.FromBase64String(authorization["Basic ".Length..])).Split(':', 2);
+                (clientId, secret, method) = (WebUtility.UrlDecode(pair[0]), WebUtility.UrlDecode(pair.ElementAtOrDefault(1)), "client_secret_basic");
+                if (form.ContainsKey("client_secret") || (form.TryGetValue("client_id", out var bodyId) && bodyId != clientId))
+                {
+                    return Results.Json(new { error = "invalid_request", error_description = "more than one client authentication" }, statusCode: 400);
+                }
+            }
+            else
+            {
+                (clientId, secret) = (form.GetValueOrDefault("client_id"), form.GetValueOrDefault("client_secret"));
+                method = secret is null ? "none" : "client_secret_post";
+            }
+
+            TokenAuthMethods.Enqueue(method);
+            if (secret != ExpectedSecret || clientId != ClientId || (AuthMethods is not null && !AuthMethods.Contains(method)))
             {
                 return Results.Json(new { error = "invalid_client" }, statusCode: 401);
             }
@@ -128,7 +227,9 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
                 return Results.Json(new { error = "invalid_grant" }, statusCode: 400);
             }
 
-            return Results.Json(new { access_token = "opaque", token_type = "Bearer", id_token = IdToken(issued.Nonce) });
+            var accessToken = B64(RandomNumberGenerator.GetBytes(16));
+            _accessTokens[accessToken] = Tweak;
+            return Results.Json(new { access_token = accessToken, token_type = "Bearer", id_token = IdToken(issued.Nonce) });
         });
     }
 
@@ -136,20 +237,11 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
     {
         var t = Tweak;
         var now = DateTime.UtcNow - t.IssuedAgo;
-        var claims = new Dictionary<string, object> { ["sub"] = t.Subject, ["email"] = "carol@example.org", ["email_verified"] = true, ["name"] = "Carol C." };
-        if (t.PreferredUsername is not null)
-        {
-            claims["preferred_username"] = t.PreferredUsername;
-        }
-
+        var claims = ClaimsInIdToken ? ProfileClaims(t) : [];
+        claims["sub"] = t.Subject;
         if (!t.OmitNonce)
         {
             claims["nonce"] = t.Nonce ?? nonce;
-        }
-
-        if (t.Groups.Length > 0)
-        {
-            claims["groups"] = t.Groups;
         }
 
         if (t.Azp is not null)
@@ -163,15 +255,36 @@ internal sealed class TestOpenIdProvider : IAsyncDisposable
             Audience = t.Audience ?? ClientId,
             Claims = claims,
             IssuedAt = now,
-            NotBefore = now,
+            NotBefore = t.OmitNotBefore ? null : now,
             Expires = now + t.Lifetime,
         };
         if (!t.Unsigned)
         {
-            descriptor.SigningCredentials = new SigningCredentials(new RsaSecurityKey(t.SigningKey ?? _key) { KeyId = "k1" }, SecurityAlgorithms.RsaSha256);
+            descriptor.SigningCredentials = new SigningCredentials(new RsaSecurityKey(t.SigningKey ?? _key) { KeyId = t.KeyId ?? KeyId }, SecurityAlgorithms.RsaSha256);
         }
 
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
+    }
+
+    private static Dictionary<string, object> ProfileClaims(TokenTweak t)
+    {
+        var claims = new Dictionary<string, object> { ["email_verified"] = true, ["name"] = "Carol C." };
+        if (t.Email is not null)
+        {
+            claims["email"] = t.Email;
+        }
+
+        if (t.PreferredUsername is not null)
+        {
+            claims["preferred_username"] = t.PreferredUsername;
+        }
+
+        if (t.Groups.Length > 0)
+        {
+            claims["groups"] = t.Groups;
+        }
+
+        return claims;
     }
 
     private static string B64(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
