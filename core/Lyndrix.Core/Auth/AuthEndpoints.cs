@@ -347,7 +347,9 @@ internal static class AuthEndpoints
 
         try
         {
-            var body = await http.Request.ReadFromJsonAsync<T>(cancellationToken).ConfigureAwait(false);
+            // Not cancelled with the request: a body read cancelled mid-way leaves Kestrel's reader busy (dotnet/aspnetcore#52324),
+            // and a client that hangs up ends the read anyway. The body is capped and must arrive at Kestrel's minimum rate.
+            var body = await http.Request.ReadFromJsonAsync<T>(CancellationToken.None).ConfigureAwait(false);
             return body is null ? (null, Problem(StatusCodes.Status400BadRequest, "invalid_request", hint)) : (body, null);
         }
         catch (JsonException)

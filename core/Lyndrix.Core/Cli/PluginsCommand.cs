@@ -29,7 +29,8 @@ internal sealed partial class PluginsCommand : ICliCommand
         "                              Asks the running host (POST /api/plugins/ID/...). Reload re-reads the folder from disk;\n" +
         "                              unload also releases the plugin's code and reports whether its memory was freed.\n" +
         "  rescan                      Asks the running host to pick up plugin folders added since it started.\n\n" +
-        "Options for the commands that talk to the host: --url URL (default http://127.0.0.1:$PORT), and --token TOKEN\n" +
+        "Options for the commands that talk to the host: --url URL (default: where the host listens, from LYNDRIX_BIND, PORT and\n" +
+        "LYNDRIX_TLS_CERT; tokens go only to a loopback address or over https), and --token TOKEN\n" +
         "(or LYNDRIX_TOKEN): an administrator's session token from POST /api/auth/login; the plugin API is admin-only.\n" +
         "Settings read: PLUGINS_DIR, LYNDRIX_BUILTIN_MODULES_DIR, PORT, LYNDRIX_TOKEN.";
 
@@ -45,8 +46,22 @@ internal sealed partial class PluginsCommand : ICliCommand
 
         var sub = parsed.Positional[0];
         var rest = parsed.Positional.Skip(1).ToList();
-        var url = (parsed.Get("url") ?? $"http://127.0.0.1:{host.Port}").TrimEnd('/');
-        var api = new PluginsCommandClient(url, parsed.Get("token") ?? context.Config.Get("LYNDRIX_TOKEN"));
+        var address = HostAddress.Resolve(context, parsed.Get("url"));
+        var token = parsed.Get("token") ?? context.Config.Get("LYNDRIX_TOKEN");
+        if (sub != "validate")
+        {
+            if (!string.IsNullOrEmpty(token))
+            {
+                address.RequireSafeFor("a session token");
+            }
+
+            if (address.DotEnvNote is { } note)
+            {
+                await context.Error.WriteLineAsync(note).ConfigureAwait(false);
+            }
+        }
+
+        var api = new PluginsCommandClient(address.BaseUri.AbsoluteUri.TrimEnd('/'), token);
         switch (sub)
         {
             case "list":

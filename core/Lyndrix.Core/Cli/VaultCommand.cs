@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Lyndrix.Core.Configuration;
 
 namespace Lyndrix.Core.Cli;
 
@@ -27,7 +26,9 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         "init and unseal wait until the store is open or the attempt failed (--timeout, default 60 s), unless --no-wait.\n\n" +
         "The master key is read from LYNDRIX_MASTER_KEY or, when that is not set, from the first line of stdin\n" +
         "(type it, or pipe it from your secret manager). It is never accepted on the command line.\n" +
-        "--url  the host's base URL (default http://127.0.0.1:$PORT; PORT from the environment or .env, default 8081).\n" +
+        "--url  the host's base URL (default: where the host listens, from LYNDRIX_BIND, PORT and LYNDRIX_TLS_CERT in the\n" +
+        "       environment or .env; the command says when ./.env chose it). The key and tokens are sent only to a loopback\n" +
+        "       address or over https.\n" +
         "--token  an administrator's session token (or LYNDRIX_TOKEN). While the host boots nobody can sign in, so init and\n" +
         "         unseal are open then; once identity is ready (e.g. a store sealed at run time) they need an admin token.\n" +
         "The host allows 5 init/unseal attempts per client per 60 s. Exit codes: 0 success, 1 failure, 2 usage error.";
@@ -43,15 +44,12 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         }
 
         var action = parsed.Positional[0];
-        var reader = new SettingsReader(context.Config, context.WorkingDirectory);
-        var port = reader.Int("PORT", 8081, 1, 65535);
         var timeout = TimeSpan.FromSeconds(ParseSeconds(parsed.Get("timeout") ?? "60"));
-        reader.ThrowIfInvalid();
-
-        var url = parsed.Get("url") ?? $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}";
-        if (!Uri.TryCreate(url.TrimEnd('/') + "/", UriKind.Absolute, out var baseUri) || baseUri.Scheme is not ("http" or "https"))
+        var address = HostAddress.Resolve(context, parsed.Get("url"));
+        var baseUri = address.BaseUri;
+        if (address.DotEnvNote is { } note)
         {
-            throw new CliUsageException($"--url must be an http(s) URL (got '{url}').");
+            await context.Error.WriteLineAsync(note).ConfigureAwait(false);
         }
 
         using var http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
@@ -59,8 +57,10 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         http.Timeout = TimeSpan.FromSeconds(30);
         if ((parsed.Get("token") ?? context.Config.Get("LYNDRIX_TOKEN")) is { Length: > 0 } token)
         {
+            address.RequireSafeFor("a session token");
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
+
         try
         {
             if (action == "status")
@@ -70,6 +70,7 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
                 return status.GetProperty("ui_state").GetString() == "ready" ? 0 : 1;
             }
 
+            address.RequireSafeFor("the master key");
             var key = context.Config.Get("LYNDRIX_MASTER_KEY") ?? (await context.In.ReadLineAsync(cancellationToken).ConfigureAwait(false))?.TrimEnd('\r');
             if (string.IsNullOrEmpty(key))
             {

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Hosting;
 
-/// <summary>Builds the host: services, boot sequence and HTTP API on <c>127.0.0.1:$PORT</c>.</summary>
+/// <summary>Builds the host: services, boot sequence and HTTP API on <c>$LYNDRIX_BIND:$PORT</c>.</summary>
 internal static class LyndrixApp
 {
     public sealed class Options
@@ -33,14 +33,18 @@ internal static class LyndrixApp
     public static WebApplication Build(HostSettings settings, Options? options = null)
     {
         options ??= new Options();
+        var http = HttpSettings.Load(settings.Source, Environment.CurrentDirectory);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.UseUrls($"http://127.0.0.1:{settings.Port}");
+        HttpPipeline.ConfigureKestrel(builder.WebHost, http);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
         var level = LogLevels.Parse(settings.LogLevel);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // Kestrel warns with a stack trace about connections a client dropped mid-body (dotnet/aspnetcore#52324): an anonymous
+        // lever for filling the log. The request pipeline logs those as one Information line instead.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         if (options.Console)
         {
@@ -55,6 +59,7 @@ internal static class LyndrixApp
         options.Logging?.Invoke(builder.Logging);
 
         AddCore(builder.Services, settings);
+        HttpPipeline.Add(builder.Services, http);
         options.Services?.Invoke(builder.Services);
 
         // Last, so every core service has subscribed before system:started is emitted.
@@ -89,7 +94,6 @@ internal static class LyndrixApp
         });
 
         services.AddSingleton<IAuthProviderRegistry, AuthProviderRegistry>();
-        HttpPipeline.Add(services);
 
         // Each area registers itself; the order is the boot order.
         SecretsRegistration.Add(services, settings);

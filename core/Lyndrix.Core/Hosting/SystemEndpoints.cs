@@ -1,5 +1,6 @@
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Boot;
+using Lyndrix.Core.Hosting.Http;
 using Lyndrix.Sdk;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -45,15 +46,19 @@ internal static class SystemEndpoints
                 : Results.Json(new { status, phase = boot.Phase, maintenance = locks }, statusCode: code);
         });
 
-        app.MapGet("/api/boot", (BootState boot) =>
+        // Anonymous: what services report is shown without filesystem paths (the log has them).
+        app.MapGet("/api/boot", (BootState boot, FilesystemPathRedactor paths) =>
         {
             var s = boot.Snapshot();
             return Results.Json(new
             {
                 phase = s.Phase,
-                error = s.Error,
+                error = paths.Redact(s.Error),
                 is_booting = s.IsBooting,
-                steps = s.Steps.Select(st => new { name = st.Name, waits_for = st.WaitsFor, status = st.Status, error = st.Error, since = st.Since, detail = st.Detail }),
+                steps = s.Steps.Select(st => new
+                {
+                    name = st.Name, waits_for = st.WaitsFor, status = st.Status, error = paths.Redact(st.Error), since = st.Since, detail = paths.Redact(st.Detail),
+                }),
             });
         });
         return app;

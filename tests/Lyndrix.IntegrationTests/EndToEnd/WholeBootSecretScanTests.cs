@@ -23,17 +23,6 @@ public sealed class WholeBootSecretScanTests
 {
     private static string Secret(string label) => $"{label}-{Convert.ToHexString(RandomNumberGenerator.GetBytes(8))}";
 
-    private static string BuiltInModulesDir()
-    {
-        // tests/Lyndrix.IntegrationTests/bin/<Configuration>/net10.0/ → core/Lyndrix.Host/bin/<Configuration>/net10.0/modules
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var configuration = output.Parent!.Name;
-        var root = output.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-        var modules = Path.Combine(root, "core", "Lyndrix.Host", "bin", configuration, output.Name, "modules");
-        Assert.That(Directory.Exists(Path.Combine(modules, "ldap")), Is.True, $"the host build publishes the first-party modules into {modules}");
-        return modules;
-    }
-
     [Test]
     public async Task No_secret_value_reaches_a_log_an_event_log_or_an_http_body_during_a_whole_boot()
     {
@@ -68,7 +57,7 @@ public sealed class WholeBootSecretScanTests
             ["PLUGINS_DIR"] = Path.Combine(root, "plugins"),
             ["LOGS_DIR"] = Path.Combine(root, "logs"),
             ["LOG_LEVEL"] = "DEBUG",
-            ["LYNDRIX_BUILTIN_MODULES_DIR"] = BuiltInModulesDir(),
+            ["LYNDRIX_BUILTIN_MODULES_DIR"] = RepositoryPaths.BuiltInModules(),
             ["VAULT_URL"] = vault.BaseAddress.ToString(),
             ["LYNDRIX_MASTER_KEY"] = masterKey,
             ["DB_HOST"] = MariaDbServer.Host,

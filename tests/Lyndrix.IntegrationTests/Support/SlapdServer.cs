@@ -78,7 +78,7 @@ public sealed class SlapdServer : IAsyncDisposable
             ServerRequirement.Missing("OpenLDAP slapd", "apt-get install slapd ldap-utils");
         }
 
-        if (Which("ldapadd") is null)
+        if (Executables.Which("ldapadd") is null)
         {
             ServerRequirement.Missing("ldapadd (ldap-utils)", "apt-get install ldap-utils");
         }
@@ -155,7 +155,7 @@ public sealed class SlapdServer : IAsyncDisposable
     {
         var file = Path.Combine(Directory, $"add-{Guid.NewGuid():N}.ldif");
         await File.WriteAllTextAsync(file, ldif, cancellationToken);
-        var psi = new ProcessStartInfo(Which("ldapadd")!, ["-x", "-H", Url.AbsoluteUri, "-D", AdminDn, "-w", AdminPassword, "-f", file])
+        var psi = new ProcessStartInfo(Executables.Which("ldapadd")!, ["-x", "-H", Url.AbsoluteUri, "-D", AdminDn, "-w", AdminPassword, "-f", file])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -260,8 +260,6 @@ public sealed class SlapdServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string? Which(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':').Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists);
 
     private static string EscapeDnValue(string value)
     {

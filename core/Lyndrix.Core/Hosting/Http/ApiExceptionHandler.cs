@@ -5,8 +5,8 @@ using Microsoft.Extensions.Logging;
 namespace Lyndrix.Core.Hosting.Http;
 
 /// <summary>
-/// The one exception handler of the HTTP API. A request the client got wrong or gave up on (body too large, too slow,
-/// malformed, connection closed) is one Information line without a stack trace, so nobody can fill the log anonymously; any
+/// The one exception handler of the HTTP API. A request the client got wrong (body too large, too slow, malformed) is
+/// one Information line without a stack trace, so nobody can fill the log anonymously; any
 /// other exception is logged with its stack and answered with a problem that names no internals.
 /// </summary>
 internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
@@ -24,9 +24,6 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
                     await ApiProblem.WriteAsync(httpContext, bad.StatusCode, ApiProblem.CodeFor(bad.StatusCode), Detail(bad)).ConfigureAwait(false);
                 }
 
-                return true;
-            case OperationCanceledException or IOException when httpContext.RequestAborted.IsCancellationRequested:
-                LogAborted(logger, request.Method, path);
                 return true;
             default:
                 LogUnhandled(logger, exception, request.Method, path);
@@ -49,9 +46,6 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "{Method} {Path} refused with {Status}: {Reason}")]
     private static partial void LogClientError(ILogger logger, string method, string path, int status, string reason);
-
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "{Method} {Path}: the client closed the connection")]
-    private static partial void LogAborted(ILogger logger, string method, string path);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Error, Message = "{Method} {Path} failed")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

@@ -20,18 +20,19 @@ internal static class VaultEndpoints
     public static IEndpointRouteBuilder MapVaultEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/vault/status", StatusAsync);
-        app.MapPost("/api/vault/init", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile) =>
-            RequestAsync(http, lifecycle, limiter, keyFile, init: true)).RequireLyndrixAdminOnceIamReady();
-        app.MapPost("/api/vault/unseal", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile) =>
-            RequestAsync(http, lifecycle, limiter, keyFile, init: false)).RequireLyndrixAdminOnceIamReady();
+        app.MapPost("/api/vault/init", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths) =>
+            RequestAsync(http, lifecycle, limiter, keyFile, paths, init: true)).RequireLyndrixAdminOnceIamReady();
+        app.MapPost("/api/vault/unseal", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths) =>
+            RequestAsync(http, lifecycle, limiter, keyFile, paths, init: false)).RequireLyndrixAdminOnceIamReady();
         return app;
     }
 
-    private static async Task<IResult> StatusAsync(SecretLifecycle lifecycle, CancellationToken cancellationToken)
+    // Anonymous: failure messages are shown without filesystem paths (the log has them).
+    private static async Task<IResult> StatusAsync(SecretLifecycle lifecycle, FilesystemPathRedactor paths, CancellationToken cancellationToken)
     {
         var snapshot = lifecycle.Snapshot;
         var failure = snapshot.LastFailure is { } f
-            ? new { topic = f.Topic, reason = f.Reason, message = f.Message, sequence = f.Sequence, at = f.At }
+            ? new { topic = f.Topic, reason = f.Reason, message = paths.Redact(f.Message), sequence = f.Sequence, at = f.At }
             : null;
         try
         {
@@ -62,12 +63,13 @@ internal static class VaultEndpoints
                 last_failure = failure,
                 message = ex is Embedded.SecretStoreIntegrityException
                     ? "The embedded secret store's files do not belong together (a store, key file or rollback mark is missing or older); the host's log says which and how to restore them."
-                    : $"The {lifecycle.BackendKind} backend cannot be reached: {ex.Message}",
+                    : paths.Redact($"The {lifecycle.BackendKind} backend cannot be reached: {ex.Message}"),
             });
         }
     }
 
-    private static async Task<IResult> RequestAsync(HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, bool init)
+    private static async Task<IResult> RequestAsync(HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile,
+        FilesystemPathRedactor paths, bool init)
     {
         var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (!limiter.TryAcquire(client, out var retryAfter))
@@ -81,7 +83,8 @@ internal static class VaultEndpoints
         string? key;
         try
         {
-            key = (await JsonSerializer.DeserializeAsync<VaultKeyRequest>(http.Request.Body, cancellationToken: http.RequestAborted).ConfigureAwait(false))?.Key;
+            // Not cancelled with the request (see AuthEndpoints: a cancelled body read leaves Kestrel's reader busy).
+            key = (await JsonSerializer.DeserializeAsync<VaultKeyRequest>(http.Request.Body, cancellationToken: CancellationToken.None).ConfigureAwait(false))?.Key;
         }
         catch (JsonException)
         {
@@ -102,7 +105,7 @@ internal static class VaultEndpoints
         catch (SecretBackendUnreachableException ex)
         {
             return Error(StatusCodes.Status503ServiceUnavailable, "unreachable",
-                $"The {lifecycle.BackendKind} backend cannot be reached ({ex.Message}). Try again when it is back.");
+                paths.Redact($"The {lifecycle.BackendKind} backend cannot be reached ({ex.Message}). Try again when it is back."));
         }
         catch (Embedded.SecretStoreIntegrityException)
         {
@@ -121,7 +124,7 @@ internal static class VaultEndpoints
             if (!status.Initialized && keyFile.Exists)
             {
                 return Error(StatusCodes.Status400BadRequest, "key_file_exists",
-                    $"{keyFile.Path} already exists and is never overwritten by an init. Move it away (keep a backup) first.");
+                    paths.Redact($"{keyFile.Path} already exists and is never overwritten by an init. Move it away (keep a backup) first."));
             }
 
             lifecycle.RequestInit(key!, "api");
@@ -142,7 +145,7 @@ internal static class VaultEndpoints
         if (!keyFile.Exists)
         {
             return Error(StatusCodes.Status400BadRequest, "key_file_missing",
-                $"There is no key file at {keyFile.Path}, so the key has nothing to decrypt. Restore vault_keys.enc from a backup.");
+                paths.Redact($"There is no key file at {keyFile.Path}, so the key has nothing to decrypt. Restore vault_keys.enc from a backup."));
         }
 
         // Also accepted when the store is unsealed but not open: the key file then restores the token (no dead end).
