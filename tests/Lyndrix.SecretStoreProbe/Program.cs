@@ -2,12 +2,12 @@ using System.Globalization;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.Embedded;
 
-// Usage (the data key comes from LYNDRIX_PROBE_DATA_KEY, never the command line):
-//   increment SECURITY_DIR PATH COUNT WHO   waits for a line on stdin, then adds 1 to field "counter" and to field WHO,
+// Usage (the data key is the first line of stdin, never an argument or an environment variable):
+//   increment SECURITY_DIR PATH COUNT WHO   waits for a second line on stdin, then adds 1 to field "counter" and to field WHO,
 //                                           COUNT times, each a read-modify-write with check-and-set; prints "done retries=R".
 //   write-loop SECURITY_DIR PATH SIZE       writes versions whose value is "<n>:" + SIZE x 'x' until killed; prints
 //                                           "committed <version>" after each commit.
-var key = Environment.GetEnvironmentVariable("LYNDRIX_PROBE_DATA_KEY") ?? throw new InvalidOperationException("LYNDRIX_PROBE_DATA_KEY is not set.");
+var key = Console.ReadLine() ?? throw new InvalidOperationException("Write the data key as the first line of stdin.");
 var (mode, dir, path) = (args[0], args[1], args[2]);
 using var backend = new EmbeddedSecretBackend(EmbeddedStorePaths.In(dir), TimeProvider.System);
 await backend.UnsealAsync(new KeyMaterial(key, []), CancellationToken.None);

@@ -49,8 +49,10 @@ public class EmbeddedStoreCrossProcessTests
             start.ArgumentList.Add(a);
         }
 
-        start.Environment["LYNDRIX_PROBE_DATA_KEY"] = _material.RootToken;
-        return Process.Start(start)!;
+        var process = Process.Start(start)!;
+        process.StandardInput.WriteLine(_material.RootToken);
+        process.StandardInput.Flush();
+        return process;
     }
 
     private static async Task<string> ReadLineAsync(Process process, TimeSpan timeout)
