@@ -33,6 +33,7 @@ public sealed class ModuleTestHost : IAsyncDisposable
     private readonly ConcurrentQueue<ModulePermissionDeniedException> _denials = new();
     private readonly ConcurrentQueue<TestLogEntry> _logs = new();
     private readonly ConcurrentDictionary<string, IAuthProvider> _providers = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<ModuleManifest> _installed = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
     private ILyndrixModule? _module;
@@ -211,6 +212,18 @@ public sealed class ModuleTestHost : IAsyncDisposable
 
         return new Unsubscriber(this, entry);
     }
+
+    /// <summary>Declares another installed plugin, so the emit rule can see which domains it owns and whom it lets emit in
+    /// them (its <c>event_domains</c> and <c>event_emitters</c>), as the host does with every installed plugin.</summary>
+    /// <param name="manifest">The other plugin's manifest.</param>
+    public void AddInstalledPlugin(ModuleManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        _installed.Enqueue(manifest);
+    }
+
+    internal IReadOnlyList<ModuleManifest> DomainOwners(string domain) =>
+        _installed.Append(Manifest).Where(m => m.OwnsDomain(domain)).ToList();
 
     internal void Emitted(LyndrixEvent ev)
     {

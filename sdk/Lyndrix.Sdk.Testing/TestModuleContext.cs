@@ -46,11 +46,9 @@ internal sealed class TestModuleContext(ModuleTestHost host) : IModuleContext
     public void Emit(string topic, EventPayload? payload = null)
     {
         TopicRules.Validate(topic);
-        if (!Manifest.MayEmit(topic))
+        if (Lyndrix.Core.Events.EmitRule.Refusal(Manifest, topic, host.DomainOwners) is { } refusal)
         {
-            throw Deny("emit", topic, CoreTopics.IsCoreOwned(topic) && Manifest.Type != ModuleType.Core
-                ? $"Module '{Manifest.Id}' may not emit '{topic}': it belongs to the core."
-                : $"Module '{Manifest.Id}' may not emit '{topic}': its plugin.json does not list it in permissions.emit.");
+            throw Deny("emit", topic, refusal);
         }
 
         host.Emitted(new LyndrixEvent(topic, payload ?? EventPayload.Empty, host.Time.GetUtcNow(), Manifest.Id));

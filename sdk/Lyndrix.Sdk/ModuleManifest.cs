@@ -48,6 +48,14 @@ public sealed record ModuleManifest
     /// <summary>Settings the plugin understands.</summary>
     [JsonPropertyName("settings_schema")] public IReadOnlyList<SettingDefinition> SettingsSchema { get; init; } = [];
 
+    /// <summary>Topic domains the module owns besides its id: it may emit <c>&lt;domain&gt;:*</c> for its id and each of
+    /// these (when the topics are also listed in <c>permissions.emit</c>). A domain claimed by two installed plugins is
+    /// nobody's.</summary>
+    [JsonPropertyName("event_domains")] public IReadOnlyList<string> EventDomains { get; init; } = [];
+
+    /// <summary>Ids of other plugins that may emit topics in this module's domains.</summary>
+    [JsonPropertyName("event_emitters")] public IReadOnlyList<string> EventEmitters { get; init; } = [];
+
     /// <summary>Whether a newly installed plugin starts enabled.</summary>
     [JsonPropertyName("auto_enable_on_install")] public bool AutoEnableOnInstall { get; init; } = true;
 
@@ -57,13 +65,34 @@ public sealed record ModuleManifest
     /// <returns><see langword="true"/> when the host will accept the subscription.</returns>
     public bool MaySubscribe(string topic) => Listed(Permissions.Subscribe, topic);
 
-    /// <summary>Whether the module may emit <paramref name="topic"/>: it is listed in <c>permissions.emit</c>
+    /// <summary>Whether the manifest allows emitting <paramref name="topic"/>: it is listed in <c>permissions.emit</c>
     /// (or the list holds <c>*</c>), and, unless the module is of type <see cref="ModuleType.Core"/>, the topic is
-    /// not in one of the <see cref="Events.CoreTopics.CoreDomains"/>.</summary>
+    /// not in one of the <see cref="Events.CoreTopics.CoreDomains"/>. The host also requires the topic's domain to be
+    /// the module's own (<see cref="OwnsDomain"/>) or one whose owner lists the module in <see cref="EventEmitters"/>.</summary>
     /// <param name="topic">The topic, <c>domain:event</c>.</param>
     /// <returns><see langword="true"/> when the host will accept the emit.</returns>
     public bool MayEmit(string topic) =>
         Listed(Permissions.Emit, topic) && (Type == ModuleType.Core || !Events.CoreTopics.IsCoreOwned(topic));
+
+    /// <summary>Whether <paramref name="domain"/> (the part of a topic before the first <c>:</c>) is the module's id or
+    /// one of its <see cref="EventDomains"/>.</summary>
+    /// <param name="domain">A topic domain.</param>
+    /// <returns><see langword="true"/> when the module claims the domain.</returns>
+    public bool OwnsDomain(string domain)
+    {
+        ArgumentNullException.ThrowIfNull(domain);
+        return string.Equals(domain, Id, StringComparison.Ordinal) || EventDomains.Contains(domain, StringComparer.Ordinal);
+    }
+
+    /// <summary>The domain of a topic: the part before the first <c>:</c> (the whole topic when it has none).</summary>
+    /// <param name="topic">The topic, <c>domain:event</c>.</param>
+    /// <returns>The domain.</returns>
+    public static string DomainOf(string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var colon = topic.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? topic : topic[..colon];
+    }
 
     private static bool Listed(IReadOnlyList<string> allowed, string topic)
     {

@@ -59,7 +59,7 @@ internal static class PluginLoadBenchmarks
                 var code = PluginCodeLoader.Load(descriptor, SharedAssemblyPolicy.Host);
                 var module = code.CreateModule();
                 var settings = ModuleSettings.Resolve(descriptor.Manifest!, config, []);
-                var context = new ModuleContext(descriptor.Manifest!, settings, bus, tasks, secrets.For(descriptor.Manifest!), providers, NullLoggerFactory.Instance);
+                var context = new ModuleContextFactory(bus, tasks, secrets, providers, NullLoggerFactory.Instance).Create(descriptor.Manifest!, settings);
                 using (var setupCancellation = CancellationTokenSource.CreateLinkedTokenSource(CancellationToken.None, context.Stopping))
                 {
                     await Task.Run(() => module.SetupAsync(context, setupCancellation.Token), CancellationToken.None).WaitAsync(setupTimeout, CancellationToken.None);

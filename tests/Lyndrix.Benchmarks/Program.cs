@@ -9,6 +9,7 @@ var benchmarks = new (string Name, Func<Task> Run)[]
     ("secrets", SecretReadBenchmarks.RunAsync),
     ("embedded", EmbeddedStoreBenchmarks.RunAsync),
     ("kdf", KeyFileKdfBenchmarks.RunAsync),
+    ("trust", TrustBenchmarks.RunAsync),
 };
 
 var only = args.Length > 0 ? args[0] : null;

@@ -3,6 +3,7 @@ using Lyndrix.Core.Tests.Modules.Fakes;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Modules;
+using Lyndrix.Core.Modules.Trust;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -14,7 +15,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggers = NullLoggerFactory.Instance;
 
-    public RuntimeHarness(string pluginsDir, string builtInDir, TimeSpan? unloadTimeout = null)
+    public RuntimeHarness(string pluginsDir, string builtInDir, TimeSpan? unloadTimeout = null, PluginTrustVerifier? trust = null)
     {
         Bus = new EventBus(NullLogger<EventBus>.Instance, TimeProvider.System);
         Tasks = new TaskTracker(NullLogger<TaskTracker>.Instance);
@@ -27,7 +28,8 @@ internal sealed class RuntimeHarness : IAsyncDisposable
                 TeardownTimeout = TimeSpan.FromSeconds(5),
                 UnloadTimeout = unloadTimeout ?? TimeSpan.FromSeconds(10),
             },
-            Bus, Tasks, Secrets, Providers, new InMemoryPluginStateStore(), EnvironmentConfigSource.FromValues(new Dictionary<string, string>()), _loggers);
+            Bus, Tasks, Secrets, Providers, new InMemoryPluginStateStore(), EnvironmentConfigSource.FromValues(new Dictionary<string, string>()), _loggers,
+            trust: trust);
     }
 
     public EventBus Bus { get; }

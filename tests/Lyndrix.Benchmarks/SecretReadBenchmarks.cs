@@ -45,7 +45,7 @@ internal static class SecretReadBenchmarks
         var manifest = new ModuleManifest { Id = ModuleId, Name = "Secrets benchmark", Version = "1.0.0" };
         await using var bus = new EventBus(NullLogger<EventBus>.Instance, TimeProvider.System);
         await using var tasks = new TaskTracker(NullLogger<TaskTracker>.Instance);
-        var module = new ModuleContext(manifest, new Dictionary<string, string?>(), bus, tasks, scopes.For(manifest), new AuthProviderRegistry(), NullLoggerFactory.Instance);
+        var module = new ModuleContextFactory(bus, tasks, scopes, new AuthProviderRegistry(), NullLoggerFactory.Instance).Create(manifest, new Dictionary<string, string?>());
         var path = ModuleSecretScopeFactory.PathFor(manifest);
         var first = await module.GetSecretAsync("api_key", CancellationToken.None);
         if (first != "s3cr3t-value")

@@ -50,8 +50,7 @@ internal sealed class AuthProviderRegistry : IAuthProviderRegistry
 
         lock (_gate)
         {
-            var isCore = owner == EventBus.CoreOwner || owner.StartsWith("core:", StringComparison.Ordinal);
-            if (BuiltInIds.Contains(id) && !isCore && !IsFirstPartyOwner(owner, id))
+            if (BuiltInIds.Contains(id) && !MayOwnBuiltIn(owner, id))
             {
                 throw new ModulePermissionDeniedException(owner, "auth_provider", id,
                     $"Module '{owner}' may not register provider '{id}': '{id}' is a built-in provider id. Choose another id.");
@@ -63,15 +62,33 @@ internal sealed class AuthProviderRegistry : IAuthProviderRegistry
                     $"Module '{owner}' may not register provider '{id}': it is already registered by '{existing.Owner}'.");
             }
 
+            // The core's own provider is fixed once registered: nothing, not even a caller that names the core as owner,
+            // can put another object behind 'local'.
+            if (existing.Provider is not null && id == AuthProviderChain.LocalId && !ReferenceEquals(existing.Provider, provider))
+            {
+                throw new ModulePermissionDeniedException(owner, "auth_provider", id,
+                    "The built-in provider 'local' is already registered and cannot be replaced.");
+            }
+
             _providers[id] = (owner, provider);
         }
     }
+
+    /// <summary>'local' belongs to the core; the first-party LDAP and OIDC modules own 'ldap' and 'oidc'.</summary>
+    private static bool MayOwnBuiltIn(string owner, string id) =>
+        id == AuthProviderChain.LocalId ? owner == EventBus.CoreOwner : owner == EventBus.CoreOwner || IsFirstPartyOwner(owner, id);
 
     /// <summary>The first-party LDAP and OIDC plugins own their built-in ids.</summary>
     private static bool IsFirstPartyOwner(string owner, string id) => owner == $"lyndrix.core.{id}";
 
     public int RemoveOwner(string owner)
     {
+        // Only modules come and go; the core's providers stay for the life of the host.
+        if (owner == EventBus.CoreOwner)
+        {
+            return 0;
+        }
+
         lock (_gate)
         {
             var ids = _providers.Where(p => p.Value.Owner == owner).Select(p => p.Key).ToArray();

@@ -10,11 +10,11 @@ namespace Lyndrix.Core.Cli;
 /// <summary><c>lyndrix plugins list|validate|enable|disable|reload|unload|rescan</c>.</summary>
 internal sealed partial class PluginsCommand : ICliCommand
 {
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "json", "builtin", "no-load" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "json", "builtin", "no-load", "force" };
 
     public string Name => "plugins";
 
-    public string Summary => "List, validate, enable, disable, reload or unload plugins.";
+    public string Summary => "List, validate, trust, sign, verify, enable, disable, reload or unload plugins.";
 
     public string Help =>
         "Usage: lyndrix plugins <subcommand> [options]\n\n" +
@@ -29,17 +29,28 @@ internal sealed partial class PluginsCommand : ICliCommand
         "                              Asks the running host (POST /api/plugins/ID/...). Reload re-reads the folder from disk;\n" +
         "                              unload also releases the plugin's code and reports whether its memory was freed.\n" +
         "  rescan                      Asks the running host to pick up plugin folders added since it started.\n\n" +
+        "Trust (checked before any code of a PLUGINS_DIR folder loads, and again on enable, reload and rescan):\n" +
+        "  trust PATH                  Pins the folder: sends its id, version and the SHA-256 of every file to the running host,\n" +
+        "                              which keeps them in the secret store. With LYNDRIX_PLUGIN_TRUST=pinned only folders whose\n" +
+        "                              files all match their pin load; any change, added or removed file refuses it.\n" +
+        "  untrust ID                  Removes the pin of a plugin.\n" +
+        "  sign PATH --key FILE        Writes PATH/plugin.sig: an ECDSA P-256 signature (PEM private key FILE) over the folder's\n" +
+        "                              canonical file list. With LYNDRIX_PLUGIN_TRUST=signed a folder loads when its signature\n" +
+        "                              verifies against a public key in LYNDRIX_PLUGIN_TRUSTED_KEYS (or it matches its pin).\n" +
+        "  verify PATH                 Says whether the host would trust the folder under the current LYNDRIX_PLUGIN_TRUST, and\n" +
+        "                              why (pins are read from the running host when a token is given). Exit code 1 if refused.\n\n" +
         "Options for the commands that talk to the host: --url URL (default: where the host listens, from LYNDRIX_BIND, PORT and\n" +
         "LYNDRIX_TLS_CERT; tokens go only to a loopback address or over https), and --token TOKEN\n" +
         "(or LYNDRIX_TOKEN): an administrator's session token from POST /api/auth/login; the plugin API is admin-only.\n" +
-        "Settings read: PLUGINS_DIR, LYNDRIX_BUILTIN_MODULES_DIR, PORT, LYNDRIX_TOKEN.";
+        "Settings read: PLUGINS_DIR, LYNDRIX_BUILTIN_MODULES_DIR, PORT, LYNDRIX_TOKEN, LYNDRIX_PLUGIN_TRUST (any in dev, pinned\n" +
+        "otherwise), LYNDRIX_PLUGIN_TRUSTED_KEYS (comma-separated PEM public keys).";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
         var parsed = new CliArguments(args, Flags);
         if (parsed.Positional.Count == 0)
         {
-            throw new CliUsageException("Name a subcommand: list, validate, enable, disable, reload, unload or rescan.");
+            throw new CliUsageException("Name a subcommand: list, validate, trust, untrust, sign, verify, enable, disable, reload, unload or rescan.");
         }
 
         var host = HostSettings.Load(context.Config, context.WorkingDirectory);
@@ -84,6 +95,14 @@ internal sealed partial class PluginsCommand : ICliCommand
             case "rescan":
                 NoArguments(sub, rest);
                 return await PostAsync(context, api, "/api/plugins/rescan", cancellationToken).ConfigureAwait(false);
+            case "trust":
+                return await TrustAsync(context, api, OnePath(sub, rest), cancellationToken).ConfigureAwait(false);
+            case "untrust":
+                return await UntrustAsync(context, api, OnePath(sub, rest), cancellationToken).ConfigureAwait(false);
+            case "sign":
+                return await SignAsync(context, OnePath(sub, rest), parsed.Require("key")).ConfigureAwait(false);
+            case "verify":
+                return await VerifyAsync(context, api, OnePath(sub, rest), cancellationToken).ConfigureAwait(false);
             default:
                 throw new CliUsageException($"Unknown subcommand '{sub}'.");
         }
@@ -138,7 +157,8 @@ internal sealed partial class PluginsCommand : ICliCommand
         var origin = d.Origin == PluginOrigin.BuiltIn ? "builtin" : "plugins_dir";
         if (live is not null && live.TryGetValue(d.Key, out var info))
         {
-            return new PluginsCommandRow(d.Key, info.Version, info.State, origin, info.Reason ?? "");
+            var trust = info.Trust is null ? "" : $"[trust: {info.Trust}] ";
+            return new PluginsCommandRow(d.Key, info.Version, info.State, origin, trust + (info.Reason ?? ""));
         }
 
         if (!d.IsValid)

@@ -11,6 +11,8 @@ internal sealed class PluginsCommandClient(string url, string? token)
 {
     public string Url { get; } = url;
 
+    public bool HasToken => !string.IsNullOrEmpty(token);
+
     public static string AuthHelp(int status) => status == 401
         ? "The plugin API needs an administrator's session (401). Log in with POST /api/auth/login and pass the token with --token or LYNDRIX_TOKEN."
         : "The session is not an administrator's (403): the plugin API is admin-only.";
@@ -44,13 +46,18 @@ internal sealed class PluginsCommandClient(string url, string? token)
     }
 
     /// <returns>The status and body, or an error that says what to do when no host answered.</returns>
-    public async Task<(int Status, string Body, string? Error)> PostAsync(string path, CancellationToken cancellationToken)
+    public Task<(int Status, string Body, string? Error)> PostAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, path, null, cancellationToken);
+
+    /// <returns>The status and body, or an error that says what to do when no host answered.</returns>
+    public async Task<(int Status, string Body, string? Error)> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
         // Setup and unload can take as long as their timeouts; the host bounds them, so a generous client timeout is safe.
         using var client = Create(TimeSpan.FromMinutes(5));
         try
         {
-            using var response = await client.PostAsync(new Uri(Url + path), null, cancellationToken).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(method, new Uri(Url + path)) { Content = content };
+            using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
             return ((int)response.StatusCode, body, null);
         }

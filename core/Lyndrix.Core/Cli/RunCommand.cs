@@ -19,6 +19,11 @@ internal sealed class RunCommand : ICliCommand
         "Key settings (environment or .env): ENV_TYPE (dev), PORT (8081), STORAGE_DIR, SECURITY_DIR, PLUGINS_DIR,\n" +
         "LOGS_DIR, LOG_LEVEL, LYNDRIX_BOOT_STEP_TIMEOUT (120 s), LYNDRIX_PLUGIN_SETUP_TIMEOUT (30 s),\n" +
         "LYNDRIX_BIND, LYNDRIX_TLS_CERT, LYNDRIX_TLS_KEY, LYNDRIX_PUBLIC_URL, LYNDRIX_ALLOWED_HOSTS, LYNDRIX_TRUSTED_PROXIES (see README, Deploying).\n" +
+        "Plugin trust: LYNDRIX_PLUGIN_TRUST = any (dev default) | pinned (default otherwise) | signed, with\n" +
+        "LYNDRIX_PLUGIN_TRUSTED_KEYS; see 'lyndrix plugins --help'.\n" +
+        "Secrets (LYNDRIX_MASTER_KEY, VAULT_TOKEN, VAULT_SECRET_ID, DB_PASSWORD, LYNDRIX_ADMIN_PASSWORD, LYNDRIX_BOT_PASSWORD,\n" +
+        "LYNDRIX_LDAP_BIND_PASSWORD, LYNDRIX_OIDC_CLIENT_SECRET) may come from files: NAME_FILE=/run/secrets/... (owner-only\n" +
+        "outside dev). They are removed from the process environment before any plugin loads.\n" +
         "Single sign-on: LYNDRIX_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _REDIRECT_URI; _CLIENT_AUTH (client_secret_basic or\n" +
         "client_secret_post; unset: from discovery). Claims come from the userinfo endpoint, then the ID token; with\n" +
         "LYNDRIX_OIDC_ADMIN_GROUPS set, the scope releasing _ROLE_CLAIM (groups) is asked for: _ROLE_SCOPE, or the claim's name\n" +

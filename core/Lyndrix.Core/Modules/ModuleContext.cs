@@ -1,6 +1,6 @@
-using Lyndrix.Core.Auth;
-using Lyndrix.Core.Events;
+using System.Collections.ObjectModel;
 using Lyndrix.Core.Secrets;
+using Lyndrix.Core.Secrets.Scopes;
 using Lyndrix.Sdk;
 using Lyndrix.Sdk.Auth;
 using Lyndrix.Sdk.Events;
@@ -9,42 +9,40 @@ using Microsoft.Extensions.Logging;
 namespace Lyndrix.Core.Modules;
 
 /// <summary>
-/// A module's only handle to the host, confined to its manifest: secrets through its own scope, topics it declares,
-/// tasks and auth providers owned by its id. It holds no reference a module could use to reach host internals beyond
-/// these operations. One context per activation; <see cref="Close"/> makes it refuse everything, so a stray task of a
-/// disabled module cannot re-register anything after the host cleaned up.
+/// A module's handle to the host: a thin per-module façade over capabilities that were bound to the module's identity
+/// when they were made (<see cref="ModuleEventPort"/>, <see cref="ModuleTaskPort"/>, <see cref="ModuleProviderPort"/> and
+/// its own <see cref="IModuleSecretScope"/>). It holds no shared host service, and nothing it holds takes a module id, so
+/// neither its public surface nor its fields lead to another module's capabilities (deeper reflection does reach the
+/// host: in-process plugins are trusted code; see the README's threat model). The manifest it shows is a frozen copy;
+/// the ports check against the host's own. One context per activation; <see cref="Close"/> makes it refuse everything,
+/// so a stray task of a disabled module cannot re-register anything after the host cleaned up.
 /// </summary>
 internal sealed class ModuleContext : IModuleContext
 {
-    private static readonly System.Buffers.SearchValues<char> SecretKeyChars =
-        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
-
-    private readonly EventBus _bus;
-    private readonly TaskTracker _tasks;
+    private readonly ModuleEventPort _events;
+    private readonly ModuleTaskPort _tasks;
+    private readonly ModuleProviderPort _providers;
     private readonly IModuleSecretScope _secrets;
-    private readonly IAuthProviderRegistry _providers;
-    private readonly ILogger _hostLogger;
     private readonly Lock _gate = new();
     private bool _closed;
 
     public ModuleContext(
         ModuleManifest manifest,
         IReadOnlyDictionary<string, string?> settings,
-        EventBus bus,
-        TaskTracker tasks,
+        ModuleEventPort events,
+        ModuleTaskPort tasks,
+        ModuleProviderPort providers,
         IModuleSecretScope secrets,
-        IAuthProviderRegistry providers,
-        ILoggerFactory loggers)
+        ILogger logger)
     {
-        Manifest = manifest;
-        Settings = settings;
-        _bus = bus;
+        Manifest = ManifestCopy.Freeze(manifest);
+        Settings = new ReadOnlyDictionary<string, string?>(settings.ToDictionary(StringComparer.Ordinal));
+        _events = events;
         _tasks = tasks;
-        _secrets = secrets;
         _providers = providers;
-        Logger = loggers.CreateLogger(manifest.Id);
-        _hostLogger = loggers.CreateLogger("Lyndrix.Security");
-        Stopping = tasks.TokenFor(manifest.Id);
+        _secrets = secrets;
+        Logger = logger;
+        Stopping = tasks.Stopping;
     }
 
     public ModuleManifest Manifest { get; }
@@ -55,18 +53,16 @@ internal sealed class ModuleContext : IModuleContext
 
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
-    private string Id => Manifest.Id;
-
     public async Task<string?> GetSecretAsync(string key, CancellationToken cancellationToken = default)
     {
-        ValidateSecretKey(key);
+        SecretNameRules.ValidateFieldKey(key);
         ThrowIfClosed();
         return await _secrets.GetAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task SetSecretAsync(string key, string value, CancellationToken cancellationToken = default)
     {
-        ValidateSecretKey(key);
+        SecretNameRules.ValidateFieldKey(key);
         ArgumentNullException.ThrowIfNull(value);
         ThrowIfClosed();
         await _secrets.SetAsync(key, value, cancellationToken).ConfigureAwait(false);
@@ -74,38 +70,17 @@ internal sealed class ModuleContext : IModuleContext
 
     public IDisposable Subscribe(string topic, Func<LyndrixEvent, CancellationToken, Task> handler)
     {
-        ArgumentNullException.ThrowIfNull(handler);
-        TopicName.Validate(topic);
-        if (!Manifest.MaySubscribe(topic))
-        {
-            throw Deny("subscribe", topic,
-                $"Module '{Id}' may not subscribe to '{topic}': its plugin.json does not list it in permissions.subscribe. " +
-                $"Add \"{topic}\" there (and tell your operator why the plugin needs it).");
-        }
-
         lock (_gate)
         {
             ThrowIfClosed();
-
-            // Always the queued path: a plugin handler never runs on the emitter's thread, and its owner is the module id
-            // so disable/unload removes it.
-            return _bus.Subscribe(topic, Id, handler);
+            return _events.Subscribe(topic, handler);
         }
     }
 
     public void Emit(string topic, EventPayload? payload = null)
     {
-        TopicName.Validate(topic);
-        if (!Manifest.MayEmit(topic))
-        {
-            var reason = CoreTopics.IsCoreOwned(topic) && Manifest.Type != ModuleType.Core
-                ? $"'{topic}' belongs to the core ({topic[..topic.IndexOf(':', StringComparison.Ordinal)]}:*), and only the core emits on it. Emit a topic of your plugin's own domain."
-                : $"its plugin.json does not list it in permissions.emit. Add \"{topic}\" there.";
-            throw Deny("emit", topic, $"Module '{Id}' may not emit '{topic}': {reason}");
-        }
-
         ThrowIfClosed();
-        _bus.Emit(topic, payload, Id);
+        _events.Emit(topic, payload);
     }
 
     public Task CreateTask(string name, Func<CancellationToken, Task> work)
@@ -115,7 +90,7 @@ internal sealed class ModuleContext : IModuleContext
         lock (_gate)
         {
             ThrowIfClosed();
-            return _tasks.Run(Id, name, work);
+            return _tasks.Run(name, work);
         }
     }
 
@@ -125,15 +100,7 @@ internal sealed class ModuleContext : IModuleContext
         lock (_gate)
         {
             ThrowIfClosed();
-            try
-            {
-                _providers.Register(Id, provider);
-            }
-            catch (ModulePermissionDeniedException ex)
-            {
-                Report(ex);
-                throw;
-            }
+            _providers.Register(provider);
         }
     }
 
@@ -151,32 +118,7 @@ internal sealed class ModuleContext : IModuleContext
         if (_closed)
         {
             throw new ObjectDisposedException(nameof(IModuleContext),
-                $"Module '{Id}' has been stopped (disabled, reloaded or unloaded); its context no longer accepts calls. Stop background work when Stopping is cancelled.");
+                $"Module '{_events.ModuleId}' has been stopped (disabled, reloaded or unloaded); its context no longer accepts calls. Stop background work when Stopping is cancelled.");
         }
-    }
-
-    private static void ValidateSecretKey(string key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.Length is 0 or > 128 || key.AsSpan().ContainsAnyExcept(SecretKeyChars))
-        {
-            throw new ArgumentException(
-                $"Secret key '{key}' is not allowed: use 1-128 letters, digits, '_', '-' and '.'. Keys name fields of the module's own secret; there is no way to address another module's path.",
-                nameof(key));
-        }
-    }
-
-    private ModulePermissionDeniedException Deny(string operation, string resource, string message)
-    {
-        var ex = new ModulePermissionDeniedException(Id, operation, resource, message);
-        Report(ex);
-        return ex;
-    }
-
-    private void Report(ModulePermissionDeniedException ex)
-    {
-        _hostLogger.LogWarning("PERMISSION_DENIED module {ModuleId} {Operation} {Resource}: {Message}", ex.ModuleId, ex.Operation, ex.Resource, ex.Message);
-        _bus.Emit(CoreTopics.SecurityPermissionDenied, EventPayload.Create(
-            ("module_id", ex.ModuleId), ("operation", ex.Operation), ("resource", ex.Resource)));
     }
 }

@@ -4,22 +4,22 @@ namespace Lyndrix.Core.Modules;
 internal static class PluginDiscovery
 {
     /// <summary>Scans the built-in modules folder, then <c>PLUGINS_DIR</c>. Folders whose names start with <c>.</c> or
-    /// <c>__</c> are skipped. When two folders claim the same id, the first (built-in first, then by folder name) keeps
-    /// it and the other is reported as invalid, so the outcome never depends on the file system's listing order.</summary>
+    /// <c>__</c> are skipped. When two folders claim the same id, both are refused (neither may take the other's
+    /// identity and secrets), with a reason naming both folders.</summary>
     public static IReadOnlyList<PluginDescriptor> Scan(string? builtInDir, string pluginsDir)
     {
         var found = new List<PluginDescriptor>();
-        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (dir, origin) in new[] { (builtInDir, PluginOrigin.BuiltIn), (pluginsDir, PluginOrigin.PluginsDirectory) })
         {
-            foreach (var folder in Folders(dir))
-            {
-                var descriptor = PluginManifestReader.Read(folder, origin);
-                found.Add(Deduplicate(descriptor, owners));
-            }
+            found.AddRange(Folders(dir).Select(folder => PluginManifestReader.Read(folder, origin)));
         }
 
-        return found;
+        var claims = found.Where(d => ClaimedId(d) is not null).GroupBy(d => ClaimedId(d)!, StringComparer.Ordinal)
+            .Where(g => g.Count() > 1).ToDictionary(g => g.Key, g => g.Select(d => d.Folder).ToList(), StringComparer.Ordinal);
+        return found.Select(d => ClaimedId(d) is { } id && claims.TryGetValue(id, out var folders)
+            ? Refuse(d, $"Id '{id}' is claimed by {folders.Count} folders ({string.Join(", ", folders)}); none of them is loaded, " +
+                        "since either could be posing as the other. Remove all but one.")
+            : d).ToList();
     }
 
     public static IEnumerable<string> Folders(string? dir)
@@ -34,7 +34,13 @@ internal static class PluginDiscovery
             .Order(StringComparer.Ordinal);
     }
 
-    /// <summary>Marks a descriptor whose id is already taken as invalid.</summary>
+    private static string? ClaimedId(PluginDescriptor d) => d.Manifest?.Id ?? d.KnownId;
+
+    // The id is dropped too, so the refused folders are listed by folder name and never stand for the id.
+    private static PluginDescriptor Refuse(PluginDescriptor d, string error) =>
+        d with { Manifest = null, KnownId = null, Errors = [.. d.Errors, error] };
+
+    /// <summary>Marks a descriptor (found by a rescan or reload) whose id is already taken as invalid.</summary>
     public static PluginDescriptor Deduplicate(PluginDescriptor descriptor, Dictionary<string, string> owners)
     {
         var id = descriptor.Manifest?.Id ?? descriptor.KnownId;
@@ -45,12 +51,8 @@ internal static class PluginDiscovery
 
         if (owners.TryGetValue(id, out var owner))
         {
-            return descriptor with
-            {
-                Manifest = null,
-                KnownId = null,
-                Errors = [.. descriptor.Errors, $"Id '{id}' is already used by the plugin in {owner}; ids must be unique. Remove one of the two folders."],
-            };
+            return Refuse(descriptor, $"Id '{id}' is already used by the plugin in {owner}; ids must be unique, so the folder {descriptor.Folder} " +
+                                      "is not loaded (the running plugin keeps its id until the next start, when both folders are refused). Remove one of the two folders.");
         }
 
         owners[id] = descriptor.Folder;

@@ -29,6 +29,9 @@ internal sealed class PluginEntry(PluginDescriptor descriptor)
     /// <summary>The context of the current activation (from setup until cleanup).</summary>
     public ModuleContext? Context { get; set; }
 
+    /// <summary>How the folder was last verified: builtin, any, pinned, signed:&lt;key id&gt; or refused.</summary>
+    public string? Trust { get; set; }
+
     /// <summary>A setup that timed out and is still running: it keeps the plugin's code alive until it ends.</summary>
     public Task? StraySetup { get; set; }
 }

@@ -22,6 +22,9 @@ internal sealed record PluginInfo
     /// <summary>Whether its code is loaded in a load context.</summary>
     [JsonPropertyName("loaded")] public bool Loaded { get; init; }
 
+    /// <summary>How the folder was last verified before loading: builtin, any, pinned, signed:&lt;key id&gt; or refused.</summary>
+    [JsonPropertyName("trust")] public string? Trust { get; init; }
+
     [JsonPropertyName("origin")] public required string Origin { get; init; }
 
     [JsonPropertyName("type")] public string? Type { get; init; }

@@ -28,7 +28,7 @@ internal static class PluginManifestReader
     private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal)
     {
         "id", "name", "version", "entryAssembly", "description", "author", "type", "min_core_version", "dependencies",
-        "permissions", "settings_schema", "auto_enable_on_install",
+        "permissions", "settings_schema", "auto_enable_on_install", "event_domains", "event_emitters",
     };
 
     public static PluginDescriptor Read(string folder, PluginOrigin origin) =>
@@ -40,6 +40,13 @@ internal static class PluginManifestReader
         var path = Path.Combine(folder, FileName);
         var errors = new List<string>();
         var warnings = new List<string>();
+        if (Trust.PluginFolderIntegrity.Check(folder) is { } escape)
+        {
+            // Not even plugin.json is read from a folder that leads outside itself.
+            errors.Add(escape);
+            return Invalid(folder, origin, errors, warnings);
+        }
+
         if (!File.Exists(path))
         {
             errors.Add($"No {FileName} in {folder}. Every plugin folder needs a manifest with id, name, version and entryAssembly; " +
@@ -120,6 +127,7 @@ internal static class PluginManifestReader
         var (dependencies, ranges) = ReadDependencies(root, id, errors);
         var permissions = ReadPermissions(root, type, errors, warnings);
         var settings = ReadSettings(root, errors);
+        var (eventDomains, eventEmitters) = ReadEventDomains(root, id, errors);
         var autoEnable = true;
         if (root.TryGetProperty("auto_enable_on_install", out var auto))
         {
@@ -152,6 +160,8 @@ internal static class PluginManifestReader
             Permissions = permissions,
             SettingsSchema = settings,
             AutoEnableOnInstall = autoEnable,
+            EventDomains = eventDomains,
+            EventEmitters = eventEmitters,
         };
         return new PluginDescriptor(folder, origin, manifest, errors, warnings, incompatibility, ranges);
     }
@@ -384,6 +394,34 @@ internal static class PluginManifestReader
         }
 
         return new ModulePermissions { Subscribe = subscribe, Emit = emit, VaultPaths = vaultPaths };
+    }
+
+    private static (IReadOnlyList<string> Domains, IReadOnlyList<string> Emitters) ReadEventDomains(JsonElement root, string? selfId, List<string> errors)
+    {
+        var domains = ReadStrings(root, "event_domains", "event_domains", errors);
+        foreach (var domain in domains)
+        {
+            if (!TopicName.IsValid(domain + ":x") || domain.Contains(':', StringComparison.Ordinal))
+            {
+                errors.Add($"'event_domains' lists '{domain}', which is not a topic domain (lower-case letters, digits, '_', '.', '-').");
+            }
+            else if (CoreTopics.CoreDomains.Contains(domain))
+            {
+                errors.Add($"'event_domains' lists '{domain}', a domain of the core; only the core emits there.");
+            }
+            else if (domain == selfId)
+            {
+                errors.Add($"'event_domains' lists the plugin's own id '{domain}', which is its domain anyway; remove it.");
+            }
+        }
+
+        var emitters = ReadStrings(root, "event_emitters", "event_emitters", errors);
+        foreach (var emitter in emitters.Where(e => !IsValidId(e)))
+        {
+            errors.Add($"'event_emitters' lists '{emitter}', which is not a plugin id.");
+        }
+
+        return (domains, emitters);
     }
 
     private static IReadOnlyList<string> ReadTopics(JsonElement permissions, string field, List<string> errors)

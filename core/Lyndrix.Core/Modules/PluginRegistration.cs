@@ -3,6 +3,7 @@ using Lyndrix.Core.Boot;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Data;
 using Lyndrix.Core.Events;
+using Lyndrix.Core.Modules.Trust;
 using Lyndrix.Core.Secrets;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,12 @@ internal static class PluginRegistration
     public static IServiceCollection Add(IServiceCollection services, HostSettings settings)
     {
         services.AddSingleton(PluginRuntimeSettings.Read(settings));
+        var trust = new SettingsReader(settings.Source, Directory.GetCurrentDirectory());
+        services.AddSingleton(PluginTrustSettings.Read(trust));
+        trust.ThrowIfInvalid();
+        services.AddSingleton<IPluginTrustCatalog>(sp => new SecretStorePluginTrustCatalog(
+            () => sp.GetRequiredService<ISecretBackend>().Store, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new PluginTrustVerifier(sp.GetRequiredService<PluginTrustSettings>(), sp.GetRequiredService<IPluginTrustCatalog>()));
 
         services.AddSingleton(sp => new PluginRuntime(
             sp.GetRequiredService<PluginRuntimeSettings>(),
@@ -27,7 +34,8 @@ internal static class PluginRegistration
             sp.GetRequiredService<IPluginStateStore>(),
             sp.GetRequiredService<IConfigSource>(),
             sp.GetRequiredService<ILoggerFactory>(),
-            overlays: sp.GetServices<IModuleSettingsOverlay>()));
+            overlays: sp.GetServices<IModuleSettingsOverlay>(),
+            trust: sp.GetRequiredService<PluginTrustVerifier>()));
         services.AddSingleton<IPluginRuntime>(sp => sp.GetRequiredService<PluginRuntime>());
         services.AddSingleton<IHostedService, PluginShutdown>();
         return services;
@@ -37,6 +45,7 @@ internal static class PluginRegistration
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
         PluginEndpoints.Map(app).RequireLyndrixAdmin();
+        PluginTrustEndpoints.Map(app).RequireLyndrixAdmin();
         return app;
     }
 }

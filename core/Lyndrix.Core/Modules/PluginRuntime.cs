@@ -4,6 +4,7 @@ using Lyndrix.Core.Boot;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Data;
 using Lyndrix.Core.Events;
+using Lyndrix.Core.Modules.Trust;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Sdk;
 using Lyndrix.Sdk.Events;
@@ -22,14 +23,14 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     private readonly PluginRuntimeSettings _settings;
     private readonly EventBus _bus;
     private readonly TaskTracker _tasks;
-    private readonly IModuleSecretScopeFactory _secrets;
+    private readonly ModuleContextFactory _contexts;
     private readonly IAuthProviderRegistry _providers;
     private readonly IPluginStateStore _states;
     private readonly IConfigSource _config;
-    private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly SharedAssemblyPolicy _policy;
     private readonly IReadOnlyList<IModuleSettingsOverlay> _overlays;
+    private readonly PluginTrustVerifier _trust;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _snapshot = new();
@@ -46,19 +47,20 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         IConfigSource config,
         ILoggerFactory loggers,
         SharedAssemblyPolicy? policy = null,
-        IEnumerable<IModuleSettingsOverlay>? overlays = null)
+        IEnumerable<IModuleSettingsOverlay>? overlays = null,
+        PluginTrustVerifier? trust = null)
     {
         _settings = settings;
         _bus = bus;
         _tasks = tasks;
-        _secrets = secrets;
+        _contexts = new ModuleContextFactory(bus, tasks, secrets, providers, loggers);
         _providers = providers;
         _states = states;
         _config = config;
-        _loggers = loggers;
         _logger = loggers.CreateLogger<PluginRuntime>();
         _policy = policy ?? SharedAssemblyPolicy.Host;
         _overlays = overlays?.ToList() ?? [];
+        _trust = trust ?? new PluginTrustVerifier(PluginTrustSettings.Any, NoPins.Instance);
     }
 
     public bool IsStarted => _started;
@@ -213,12 +215,14 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
         entry.Descriptor = fresh;
         LogDescriptor(fresh);
+        _contexts.Domains.Remove(id);
         if (!entry.IsUsable)
         {
             SetState(entry, PluginState.Degraded, DescribeUnusable(fresh));
             return Snapshot(entry);
         }
 
+        _contexts.Domains.Set(fresh.Manifest!);
         await SyncRecordAsync(entry, await ReadRecordsAsync().ConfigureAwait(false)).ConfigureAwait(false);
         if (entry.Enabled)
         {
@@ -365,6 +369,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
                 continue;
             }
 
+            _contexts.Domains.Set(descriptor.Manifest!);
             await SyncRecordAsync(entry, records).ConfigureAwait(false);
             SetState(entry, entry.Enabled ? PluginState.Initializing : PluginState.Disabled, null);
         }
@@ -431,6 +436,17 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
 
         SetState(entry, PluginState.Initializing, null);
+
+        // Before any code loads (and again on every enable, reload and rescan): a replaced file is caught here.
+        var verdict = await _trust.VerifyAsync(entry.Descriptor, cancellationToken).ConfigureAwait(false);
+        entry.Trust = verdict.Trust;
+        if (!verdict.Allowed)
+        {
+            _logger.LogWarning("PLUGIN_UNTRUSTED {Id}: {Reason}", entry.Id, verdict.Reason);
+            await FailAsync(entry, "Refused before loading: " + verdict.Reason).ConfigureAwait(false);
+            return;
+        }
+
         ILyndrixModule module;
         try
         {
@@ -461,7 +477,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             _logger.LogWarning("Plugin {Id} setting: {Problem}", entry.Id, problem);
         }
 
-        var context = new ModuleContext(manifest, settings, _bus, _tasks, _secrets.For(manifest), _providers, _loggers);
+        var context = _contexts.Create(manifest, settings);
         entry.Context = context;
         using var setupCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.Stopping);
         var setup = Task.Run(() => module.SetupAsync(context, setupCancellation.Token), CancellationToken.None);
@@ -786,6 +802,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             Enabled = e.Enabled,
             Loaded = e.Code is not null,
             Origin = d.Origin == PluginOrigin.BuiltIn ? "builtin" : "plugins_dir",
+            Trust = e.Trust,
             Type = m is null ? null : (m.Type == ModuleType.Core ? "CORE" : "PLUGIN"),
             Folder = d.Folder,
             Author = m?.Author,

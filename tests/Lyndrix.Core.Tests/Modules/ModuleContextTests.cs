@@ -53,8 +53,11 @@ public sealed class ModuleContextTests
             Version = "1.0.0",
             Type = type,
             Permissions = new ModulePermissions { Subscribe = subscribe ?? [], Emit = emit ?? [] },
+            EventDomains = [.. (emit ?? []).Where(t => t != "*" && !CoreTopics.IsCoreOwned(t)).Select(ModuleManifest.DomainOf).Distinct()],
         };
-        return new ModuleContext(manifest, settings ?? new Dictionary<string, string?>(), _bus, _tasks, _secrets.For(manifest), _providers, _loggers);
+        var contexts = new ModuleContextFactory(_bus, _tasks, _secrets, _providers, _loggers);
+        contexts.Domains.Set(manifest);
+        return contexts.Create(manifest, settings ?? new Dictionary<string, string?>());
     }
 
     private void AssertDenied(string operation, string resource)
@@ -95,7 +98,7 @@ public sealed class ModuleContextTests
         Assert.That(ex!.Message, Does.Contain("belongs to the core"));
         Assert.That(_bus.TryGetLatest(CoreTopics.VaultReadyForData, out _), Is.False, "readiness was not faked");
         AssertDenied("emit", CoreTopics.VaultReadyForData);
-        Assert.DoesNotThrow(() => ctx.Emit("hello:anything"));
+        Assert.DoesNotThrow(() => ctx.Emit("test.ctx:anything"), "its own domain is open to a wildcard");
     }
 
     [Test]

@@ -13,6 +13,7 @@ public sealed class ModuleTestHostTests
         Name = "Greeter",
         Version = "1.0.0",
         Permissions = new ModulePermissions { Subscribe = subscribe, Emit = emit },
+        EventDomains = ["greeter"],
         SettingsSchema = [new SettingDefinition { Key = "greeting", Default = "hello" }, new SettingDefinition { Key = "token", Kind = "secret" }],
     };
 
@@ -59,6 +60,23 @@ public sealed class ModuleTestHostTests
         host.SecretStoreAvailable = false;
         Assert.ThrowsAsync<SecretStoreUnavailableException>(() => host.Context.GetSecretAsync("ok"));
         Assert.That(host.PermissionDenials, Has.Count.EqualTo(3));
+    }
+
+    [Test]
+    public async Task Refuses_to_emit_in_another_plugins_domain_like_the_host_unless_that_plugin_allows_it()
+    {
+        await using var host = new ModuleTestHost(Manifest([], ["*"]));
+        Assert.DoesNotThrow(() => host.Context.Emit("greeter:said"), "a claimed domain");
+        Assert.DoesNotThrow(() => host.Context.Emit("acme.greeter:said"), "its id is its domain");
+        var ex = Assert.Throws<ModulePermissionDeniedException>(() => host.Context.Emit("billing:paid"));
+        Assert.That(ex!.Message, Does.Contain("'billing' is not its domain"));
+
+        host.AddInstalledPlugin(new ModuleManifest { Id = "acme.billing", Name = "Billing", Version = "1.0.0", EventDomains = ["billing"] });
+        ex = Assert.Throws<ModulePermissionDeniedException>(() => host.Context.Emit("billing:paid"));
+        Assert.That(ex!.Message, Does.Contain("belongs to plugin 'acme.billing'"));
+
+        host.AddInstalledPlugin(new ModuleManifest { Id = "acme.shop", Name = "Shop", Version = "1.0.0", EventDomains = ["shop"], EventEmitters = ["acme.greeter"] });
+        Assert.DoesNotThrow(() => host.Context.Emit("shop:greeted"), "the owner lists the module in event_emitters");
     }
 
     [Test]

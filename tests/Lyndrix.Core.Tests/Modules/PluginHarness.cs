@@ -62,6 +62,9 @@ internal sealed class PluginHarness : IAsyncDisposable
 
     public TimeSpan UnloadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Set before <see cref="Runtime"/> is first used; trust mode 'any' when null.</summary>
+    public Lyndrix.Core.Modules.Trust.PluginTrustVerifier? Trust { get; set; }
+
     public PluginRuntime Runtime => _runtime ??= new PluginRuntime(
         new PluginRuntimeSettings
         {
@@ -71,7 +74,7 @@ internal sealed class PluginHarness : IAsyncDisposable
             TeardownTimeout = TeardownTimeout,
             UnloadTimeout = UnloadTimeout,
         },
-        Bus, Tasks, Secrets, Providers, States, Config, _loggers);
+        Bus, Tasks, Secrets, Providers, States, Config, _loggers, trust: Trust);
 
     /// <summary>Records every event on a topic, in order (an inline core subscription).</summary>
     public ConcurrentQueue<LyndrixEvent> Record(string topic)

@@ -245,7 +245,7 @@ public sealed class PluginManifestReaderTests
     }
 
     [Test]
-    public void Second_folder_claiming_an_id_is_reported_whatever_the_listing_order()
+    public void Two_folders_claiming_one_id_are_both_refused_naming_both_folders()
     {
         var root = Path.GetDirectoryName(_folder)!;
         foreach (var name in new[] { "zz-first", "aa-second" })
@@ -257,7 +257,12 @@ public sealed class PluginManifestReaderTests
         }
 
         var found = PluginDiscovery.Scan(null, Path.Combine(root, "scan"));
-        Assert.That(found.Single(d => d.IsValid).Folder, Does.EndWith("aa-second"));
-        Assert.That(found.Single(d => !d.IsValid).Errors, Has.Some.Contain("already used by the plugin in").And.Some.Contain("aa-second"));
+        Assert.That(found, Has.Count.EqualTo(2));
+        Assert.That(found.Where(d => d.IsValid), Is.Empty, "first-wins would let a look-alike folder take the id and its secrets");
+        foreach (var d in found)
+        {
+            Assert.That(d.Errors, Has.Some.Contain("claimed by 2 folders").And.Some.Contain("aa-second").And.Some.Contain("zz-first"));
+            Assert.That(d.Key, Does.StartWith("folder:"), "a refused folder never stands for the id");
+        }
     }
 }

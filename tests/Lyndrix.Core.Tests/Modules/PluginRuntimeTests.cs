@@ -105,8 +105,8 @@ public sealed class PluginRuntimeTests
     {
         var ready = _host.Record("probe:ready");
         // Folder names sort the dependent first.
-        _host.AddProbe("a-app", ProbeManifest.Create("test.app", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"], dependencies: [("test.lib", "^1.2")]));
-        _host.AddProbe("b-lib", ProbeManifest.Create("test.lib", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"], version: "1.4.0"));
+        _host.AddProbe("a-app", ProbeManifest.Create("test.app", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"], dependencies: [("test.lib", "^1.2")], eventDomains: []));
+        _host.AddProbe("b-lib", ProbeManifest.Create("test.lib", S(("emit_on_setup", "probe:ready")), emit: ["probe:ready"], version: "1.4.0", eventEmitters: ["test.app"]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         Assert.That(ready.Select(e => e.Payload.GetString("plugin")), Is.EqualTo(new[] { "test.lib", "test.app" }));
         Assert.That(Info("test.app").State, Is.EqualTo(PluginState.Active));

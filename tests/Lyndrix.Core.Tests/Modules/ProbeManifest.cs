@@ -15,8 +15,13 @@ internal static class ProbeManifest
         string version = "1.0.0",
         string? minCoreVersion = null,
         string? type = null,
-        string description = "test probe")
+        string description = "test probe",
+        string[]? eventDomains = null,
+        string[]? eventEmitters = null)
     {
+        // By default the probe claims the domains of the topics it emits (the host lets a plugin emit only in its own).
+        eventDomains ??= [.. (emit ?? []).Where(t => t != "*" && !Sdk.Events.CoreTopics.IsCoreOwned(t))
+            .Select(Sdk.ModuleManifest.DomainOf).Where(d => d != id).Distinct()];
         var schema = new JsonArray();
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
@@ -37,6 +42,8 @@ internal static class ProbeManifest
             },
             ["dependencies"] = new JsonArray((dependencies ?? []).Select(d => (JsonNode?)new JsonObject { ["id"] = d.Id, ["version"] = d.Range }).ToArray()),
             ["settings_schema"] = schema,
+            ["event_domains"] = new JsonArray(eventDomains.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
+            ["event_emitters"] = new JsonArray((eventEmitters ?? []).Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()),
         };
         if (minCoreVersion is not null)
         {

@@ -206,6 +206,42 @@ public sealed class OidcCertifiedProviderTests
     }
 
     [Test]
+    public async Task The_landing_page_takes_the_code_out_of_the_address_bar_before_it_redeems_it()
+    {
+        var rig = await StartAsync("lyndrix-basic");
+        using var browser = new BrowserSession();
+        using var callback = await browser.Http.GetAsync(await browser.ThroughProviderAsync(rig.BaseAddress, AdminUser, AdminPassword));
+        var landing = new Uri(rig.BaseAddress, callback.Headers.Location!);
+        var html = await browser.Http.GetStringAsync(landing);
+        var script = System.Text.RegularExpressions.Regex.Match(html, "<script>(.*?)</script>", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Groups[1].Value;
+
+        var run = await LandingPageRunner.RunAsync(script, landing);
+
+        var events = run.GetProperty("events").EnumerateArray().ToArray();
+        Assert.That(events[0].TryGetProperty("replaceState", out var replaced), Is.True, run.ToString());
+        Assert.That(replaced.GetString(), Is.EqualTo(new Uri(rig.BaseAddress, "/auth/complete").AbsoluteUri), "the code is gone from the address and history");
+        var fetch = events.Single(e => e.TryGetProperty("fetch", out _));
+        Assert.Multiple(() =>
+        {
+            Assert.That(fetch.GetProperty("fetch").GetString(), Is.EqualTo("/api/auth/token-exchange"));
+            Assert.That(fetch.GetProperty("locationAtFetch").GetString(), Does.Not.Contain("code="));
+            Assert.That(fetch.GetProperty("referrerPolicy").GetString(), Is.EqualTo("no-referrer"));
+            Assert.That(run.GetProperty("status").GetString(), Is.EqualTo("Signed in as Alice Liddell. You can close this page."));
+        });
+
+        var session = JsonDocument.Parse(run.GetProperty("storage").GetProperty("lyndrix.session").GetString()!).RootElement;
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/auth/me");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.GetProperty("token").GetString());
+        using var me = await rig.Host.Http.SendAsync(request);
+        Assert.That(me.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the stored token is a working session");
+
+        var again = await LandingPageRunner.RunAsync(script, landing);
+        Assert.That(again.GetProperty("status").GetString(), Does.Contain("already used"), "a reload cannot redeem the code twice");
+        Assert.That(again.GetProperty("storage").EnumerateObject(), Is.Empty);
+    }
+
+    [Test]
     public async Task A_provider_whose_userinfo_describes_another_subject_is_refused()
     {
         var rig = await StartAsync("lyndrix-basic", userInfoSubject: "bob");

@@ -64,5 +64,21 @@ internal static class SecretNameRules
         return null;
     }
 
+    /// <summary>The rule for keys a module passes to <c>GetSecretAsync</c>/<c>SetSecretAsync</c>: 1-128 letters, digits,
+    /// <c>_</c>, <c>-</c> and <c>.</c>; stricter than <see cref="CheckKey"/>, which also guards host-written fields.</summary>
+    public static void ValidateFieldKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Length is 0 or > 128 || key.AsSpan().ContainsAnyExcept(FieldKeyChars))
+        {
+            throw new ArgumentException(
+                $"Secret key '{Printable(key)}' is not allowed: use 1-128 letters, digits, '_', '-' and '.'. Keys name fields of the module's own secret; there is no way to address another module's path.",
+                nameof(key));
+        }
+    }
+
+    private static readonly System.Buffers.SearchValues<char> FieldKeyChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+
     private static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }
