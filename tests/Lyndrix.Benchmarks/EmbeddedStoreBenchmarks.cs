@@ -76,7 +76,7 @@ internal static class EmbeddedStoreBenchmarks
             var manifest = new ModuleManifest { Id = ModuleId, Name = "Embedded store benchmark", Version = "1.0.0" };
             await using var bus = new EventBus(NullLogger<EventBus>.Instance, TimeProvider.System);
             await using var tasks = new TaskTracker(NullLogger<TaskTracker>.Instance);
-            var module = new ModuleContext(manifest, new Dictionary<string, string?>(), bus, tasks, scopes.For(manifest), new AuthProviderRegistry(), NullLoggerFactory.Instance);
+            var module = new ModuleContextFactory(bus, tasks, scopes, new AuthProviderRegistry(), NullLoggerFactory.Instance).Create(manifest, new Dictionary<string, string?>());
             if (await module.GetSecretAsync("api_key", CancellationToken.None) != "s3cr3t-value")
             {
                 throw new InvalidOperationException("The secret did not read back; the comparison would be meaningless.");
