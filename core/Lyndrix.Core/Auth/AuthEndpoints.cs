@@ -47,8 +47,8 @@ internal static class AuthEndpoints
         return app;
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle, [FromServices] ILogger<AuthProviderChain> logger,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle,
+        [FromServices] LoginAdmission admission, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
@@ -69,9 +69,22 @@ internal static class AuthEndpoints
                 $"Send a non-empty 'username' (at most {UserNames.MaxLength} characters) and a non-empty 'password' (at most {AuthSettings.MaximumPasswordLength}).");
         }
 
-        var client = ClientKey(http);
+        var client = ClientKey.For(http);
         var userKey = UserNames.ThrottleKey(username);
-        if (!throttle.TryBegin(userKey, client, out var retryAfter))
+        // The account's turn first (its attempts queue), then a hashing slot (refused at once when the host is saturated).
+        using var turn = await throttle.WaitTurnAsync(userKey, cancellationToken).ConfigureAwait(false);
+        if (turn is null)
+        {
+            return TooManyAttempts(http, TimeSpan.FromSeconds(1));
+        }
+
+        using var admitted = admission.TryEnter(out var busyFor);
+        if (admitted is null)
+        {
+            return Busy(http, busyFor);
+        }
+
+        if (!throttle.IsAllowed(userKey, client, out var retryAfter))
         {
             logger.LogWarning("Login for '{User}' from {Client} throttled for {Seconds}s", UserNames.ForLog(username), client, Seconds(retryAfter));
             return TooManyAttempts(http, retryAfter);
@@ -84,6 +97,7 @@ internal static class AuthEndpoints
             : await services.GetRequiredService<UserAccounts>().ResolveAsync(result.Identity, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
+            throttle.Failed(userKey, client);
             logger.LogWarning("Login failed for '{User}' from {Client} (providers asked: {Tried}{Failed})", UserNames.ForLog(username), client,
                 result.Tried.Count == 0 ? "none" : string.Join(", ", result.Tried),
                 result.Failed.Count == 0 ? "" : "; failed: " + string.Join(", ", result.Failed));
@@ -121,16 +135,10 @@ internal static class AuthEndpoints
         return Results.NoContent();
     }
 
-    private static async Task<IResult> MeAsync(ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] SessionService sessions, CancellationToken cancellationToken)
+    private static IResult MeAsync(HttpContext http)
     {
-        var user = await users.FindAsync(principal.Identity!.Name!, cancellationToken).ConfigureAwait(false);
-        if (user is null)
-        {
-            return Problem(StatusCodes.Status401Unauthorized, "unauthorized", "This account no longer exists.");
-        }
-
-        var current = (await sessions.ListActiveAsync(user.Username, cancellationToken).ConfigureAwait(false))
-            .FirstOrDefault(s => s.Id == SessionId(principal));
+        // The bearer handler has just validated the session (or taken it from the one-second cache): no second read.
+        var (session, user) = BearerSessionHandler.Current(http);
         return Results.Json(new
         {
             username = user.Username,
@@ -139,7 +147,7 @@ internal static class AuthEndpoints
             roles = user.Roles,
             is_admin = user.IsAdmin,
             provider = UserAccounts.ProviderOf(user),
-            session = current is null ? null : new { id = current.Id, created_at = current.CreatedAt, expires_at = current.ExpiresAt },
+            session = new { id = session.Id, created_at = session.CreatedAt, expires_at = session.ExpiresAt },
         });
     }
 
@@ -165,7 +173,8 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] PasswordHasher hasher,
-        [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+        [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] LoginAdmission admission,
+        [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
     {
         var (body, error) = await ReadAsync<PasswordChangeRequest>(http, "{\"current_password\": \"…\", \"new_password\": \"…\"}", cancellationToken)
             .ConfigureAwait(false);
@@ -189,15 +198,24 @@ internal static class AuthEndpoints
                 $"The new password must have {AuthSettings.MinimumPasswordLength} to {AuthSettings.MaximumPasswordLength} characters.");
         }
 
-        var client = ClientKey(http);
+        var client = ClientKey.For(http);
         var userKey = UserNames.ThrottleKey(user.Username);
-        if (!throttle.TryBegin(userKey, client, out var retryAfter))
+        using var turn = await throttle.WaitTurnAsync(userKey, cancellationToken).ConfigureAwait(false);
+        var retryAfter = TimeSpan.FromSeconds(1);
+        if (turn is null || !throttle.IsAllowed(userKey, client, out retryAfter))
         {
             return TooManyAttempts(http, retryAfter);
         }
 
+        using var admitted = admission.TryEnter(out var busyFor);
+        if (admitted is null)
+        {
+            return Busy(http, busyFor);
+        }
+
         if (current.Length == 0 || !await hasher.VerifyAsync(user.PasswordHash, current, cancellationToken).ConfigureAwait(false))
         {
+            throttle.Failed(userKey, client);
             return Problem(StatusCodes.Status403Forbidden, "invalid_credentials", "The current password is incorrect.");
         }
 
@@ -233,7 +251,7 @@ internal static class AuthEndpoints
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             http.RequestServices.GetRequiredService<ILogger<AuthProviderChain>>()
-                .LogWarning("Single sign-on start through '{Provider}' failed ({Error})", provider, SecretScrubber.Describe(ex, null));
+                .LogWarning("Single sign-on start through '{Provider}' failed ({Error})", UserNames.ForLog(provider), SecretScrubber.Describe(ex, null));
             return Problem(StatusCodes.Status502BadGateway, "sso_unavailable",
                 $"The identity provider behind '{provider}' could not be reached. Try again later, or sign in another way.");
         }
@@ -361,6 +379,14 @@ internal static class AuthEndpoints
     private static IResult NotReady() => Problem(StatusCodes.Status503ServiceUnavailable, "starting",
         "Sign-in is not available yet: the host is still starting (GET /api/boot shows what it waits on). Try again shortly.");
 
+    private static IResult Busy(HttpContext http, TimeSpan retryAfter)
+    {
+        var seconds = Seconds(retryAfter);
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status503ServiceUnavailable, "busy",
+            $"The host is checking as many sign-ins as it can at once. Try again in {seconds} seconds.");
+    }
+
     private static IResult TooManyAttempts(HttpContext http, TimeSpan retryAfter)
     {
         var seconds = Seconds(retryAfter);
@@ -370,8 +396,6 @@ internal static class AuthEndpoints
     }
 
     private static IResult Problem(int status, string code, string detail) => ApiProblem.Result(status, code, detail);
-
-    private static string ClientKey(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     private static string SessionId(ClaimsPrincipal principal) => principal.FindFirstValue(LyndrixAuthentication.SessionIdClaim) ?? "";
 

@@ -116,9 +116,9 @@ internal sealed record AuthSettings
 
         ValidateLdap(r, settings.Ldap);
         ValidateOidc(r, settings.Oidc);
-        if (!settings.SsoCompleteUrl.StartsWith('/') || settings.SsoCompleteUrl.StartsWith("//", StringComparison.Ordinal))
+        if (SsoLandingUrl.Problem(settings.SsoCompleteUrl) is { } landing)
         {
-            r.Problem("LYNDRIX_SSO_COMPLETE_URL", $"must be a path on this host starting with '/' (got '{settings.SsoCompleteUrl}')");
+            r.Problem("LYNDRIX_SSO_COMPLETE_URL", $"{landing} (got '{Hosting.LogValue.Escape(settings.SsoCompleteUrl)}')");
         }
 
         if (!isDev)

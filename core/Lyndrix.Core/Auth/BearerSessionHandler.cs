@@ -50,9 +50,15 @@ internal sealed class BearerSessionHandler(
             claims.Add(new Claim(LyndrixAuthentication.AdminClaim, "true"));
         }
 
+        Context.Items[typeof(SessionPrincipal)] = principal;
         var identity = new ClaimsIdentity(claims, Scheme.Name, ClaimTypes.Name, ClaimTypes.Role);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
+
+    /// <summary>The session and user this request was authenticated with; only on endpoints that require a signed-in user.</summary>
+    public static SessionPrincipal Current(HttpContext http) =>
+        http.Items[typeof(SessionPrincipal)] as SessionPrincipal
+        ?? throw new InvalidOperationException("The request was not authenticated with a Lyndrix session.");
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

@@ -17,7 +17,10 @@ internal static class IamRegistration
         var auth = AuthSettings.Load(settings.Source, AppContext.BaseDirectory);
         services.AddSingleton(auth);
         services.AddSingleton(PasswordHashParameters.Default);
-        services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<PasswordHashParameters>()));
+        services.AddSingleton<PasswordHashingPool>();
+        services.AddSingleton<LoginAdmission>();
+        services.AddSingleton<SessionValidationCache>();
+        services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<PasswordHashParameters>(), sp.GetRequiredService<PasswordHashingPool>()));
         services.AddSingleton<AuthChainConfiguration>();
         services.AddSingleton<AuthProviderChain>();
         services.AddSingleton<IamState>();

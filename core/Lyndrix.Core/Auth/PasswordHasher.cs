@@ -6,17 +6,19 @@ namespace Lyndrix.Core.Auth;
 
 /// <summary>
 /// Hashes and verifies passwords as Argon2 PHC strings. Verification of a missing or unreadable hash runs against a dummy
-/// hash of the same cost, so an unknown user name takes as long as a known one. Concurrent hashes are limited to the
-/// processor count: each one takes tens of MiB, and a burst of logins must not exhaust memory.
+/// hash of the same cost, so an unknown user name takes as long as a known one. Hashes run on the
+/// <see cref="PasswordHashingPool"/>: a few low-priority threads, so a burst of logins neither exhausts memory (each hash
+/// takes tens of MiB) nor starves the rest of the API of CPU.
 /// </summary>
 internal sealed class PasswordHasher
 {
-    private readonly SemaphoreSlim _slots = new(Math.Max(1, Environment.ProcessorCount), Math.Max(1, Environment.ProcessorCount));
+    private readonly PasswordHashingPool _pool;
     private readonly Lazy<PhcArgon2Hash> _dummy;
 
-    public PasswordHasher(PasswordHashParameters parameters)
+    public PasswordHasher(PasswordHashParameters parameters, PasswordHashingPool pool)
     {
         Parameters = parameters;
+        _pool = pool;
         _dummy = new Lazy<PhcArgon2Hash>(() =>
         {
             var phc = Compute(Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)), parameters);
@@ -29,15 +31,7 @@ internal sealed class PasswordHasher
     public async Task<string> HashAsync(string password, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(password);
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return Compute(password, Parameters);
-        }
-        finally
-        {
-            _slots.Release();
-        }
+        return await _pool.RunAsync(() => Compute(password, Parameters), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>True when <paramref name="password"/> matches <paramref name="phc"/>. A null or unreadable hash costs
@@ -47,16 +41,8 @@ internal sealed class PasswordHasher
         ArgumentNullException.ThrowIfNull(password);
         var known = PhcArgon2Hash.TryParse(phc, out var parsed);
         var target = known ? parsed : _dummy.Value;
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var actual = Raw(password, target);
-            return CryptographicOperations.FixedTimeEquals(actual, target.Hash) && known;
-        }
-        finally
-        {
-            _slots.Release();
-        }
+        var actual = await _pool.RunAsync(() => Raw(password, target), cancellationToken).ConfigureAwait(false);
+        return CryptographicOperations.FixedTimeEquals(actual, target.Hash) && known;
     }
 
     /// <summary>Whether a stored hash is weaker than (or differs from) the current parameters, so a successful login

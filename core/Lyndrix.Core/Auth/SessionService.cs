@@ -4,9 +4,10 @@ using Microsoft.Extensions.Logging;
 namespace Lyndrix.Core.Auth;
 
 /// <summary>Issues, checks, lists and revokes bearer sessions. Sessions expire after LYNDRIX_SESSION_TTL and can be
-/// revoked; an expired, revoked or orphaned session is refused.</summary>
+/// revoked; an expired, revoked or orphaned session is refused. Validations are cached for one second
+/// (<see cref="SessionValidationCache"/>); a revocation through this service takes effect at once.</summary>
 internal sealed class SessionService(ISessionStore sessions, IUserStore users, AuthSettings settings, TimeProvider time,
-    ILogger<SessionService> logger)
+    SessionValidationCache cache, ILogger<SessionService> logger)
 {
     /// <summary>Last-used times are written at most this often per session, not on every request.</summary>
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
@@ -28,7 +29,13 @@ internal sealed class SessionService(ISessionStore sessions, IUserStore users, A
             return null;
         }
 
-        var session = await sessions.FindByTokenHashAsync(SessionTokens.Hash(token), cancellationToken).ConfigureAwait(false);
+        var hash = SessionTokens.Hash(token);
+        if (cache.TryGet(hash, out var cached))
+        {
+            return cached;
+        }
+
+        var session = await sessions.FindByTokenHashAsync(hash, cancellationToken).ConfigureAwait(false);
         var now = time.GetUtcNow();
         if (session is null || session.RevokedAt is not null || session.ExpiresAt <= now)
         {
@@ -53,7 +60,9 @@ internal sealed class SessionService(ISessionStore sessions, IUserStore users, A
             }
         }
 
-        return new SessionPrincipal(session, user);
+        var principal = new SessionPrincipal(session, user);
+        cache.Set(hash, principal);
+        return principal;
     }
 
     /// <summary>The user's sessions that are neither revoked nor expired, newest first.</summary>
@@ -68,8 +77,10 @@ internal sealed class SessionService(ISessionStore sessions, IUserStore users, A
     public async Task<bool> RevokeOwnAsync(string username, string sessionId, CancellationToken cancellationToken)
     {
         var own = await ListActiveAsync(username, cancellationToken).ConfigureAwait(false);
-        return own.Any(s => s.Id == sessionId) &&
-               await sessions.RevokeAsync(sessionId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        var revoked = own.Any(s => s.Id == sessionId) &&
+                      await sessions.RevokeAsync(sessionId, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+        cache.ForgetUser(username);
+        return revoked;
     }
 
     /// <summary>Revokes every active session of the user except <paramref name="keepSessionId"/>; returns how many.</summary>
@@ -84,6 +95,7 @@ internal sealed class SessionService(ISessionStore sessions, IUserStore users, A
             }
         }
 
+        cache.ForgetUser(username);
         return count;
     }
 }

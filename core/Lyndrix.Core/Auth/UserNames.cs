@@ -13,17 +13,9 @@ internal static class UserNames
     public static bool IsPlausibleLogin(string name) =>
         name.Length is > 0 and <= MaxLength && !name.Any(char.IsControl);
 
-    /// <summary>A user name safe to put in a log line: control characters removed (no forged log lines), length capped.</summary>
-    public static string ForLog(string? name)
-    {
-        if (string.IsNullOrEmpty(name))
-        {
-            return "(empty)";
-        }
-
-        var clean = new string(name.Where(c => !char.IsControl(c)).Take(64).ToArray());
-        return name.Length > 64 ? clean + "…" : clean;
-    }
+    /// <summary>A user name safe to put in a log line: control characters and line separators escaped (no forged log lines),
+    /// length capped.</summary>
+    public static string ForLog(string? name) => Hosting.LogValue.Escape(name, 64);
 
     /// <summary>The key under which login failures are counted for a user.</summary>
     public static string ThrottleKey(string name) => name.Trim().ToLowerInvariant();

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Lyndrix.Core.Configuration;
+using Lyndrix.Core.Secrets.Http;
 
 namespace Lyndrix.Core.Cli;
 
@@ -23,7 +25,9 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         "  init     POST /api/vault/init: initialize an uninitialized store with the master key; the host writes\n" +
         "           vault_keys.enc (never over an existing one) before unsealing.\n" +
         "  unseal   POST /api/vault/unseal: unseal a sealed store with the master key (the host decrypts vault_keys.enc).\n" +
-        "init and unseal wait until the store is open or the attempt failed (--timeout, default 60 s), unless --no-wait.\n\n" +
+        "init and unseal wait until the store is open or the attempt failed (--timeout, default 60 s), unless --no-wait.\n" +
+        "Outside development the first init also needs the one-time setup token the host writes to SECURITY_DIR/setup.token;\n" +
+        "init reads it from there (run it on the host, as a user who may read that folder).\n\n" +
         "The master key is read from LYNDRIX_MASTER_KEY or, when that is not set, from the first line of stdin\n" +
         "(type it, or pipe it from your secret manager). It is never accepted on the command line.\n" +
         "--url  the host's base URL (default: where the host listens, from LYNDRIX_BIND, PORT and LYNDRIX_TLS_CERT in the\n" +
@@ -77,7 +81,10 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
                 throw new CliUsageException("No master key: set LYNDRIX_MASTER_KEY or write the key as the first line of stdin.");
             }
 
-            return await RequestAsync(context, http, action, key, parsed.Has("no-wait"), timeout, cancellationToken).ConfigureAwait(false);
+            // The first init outside development needs the setup token the host wrote next to its key file; on the host's machine
+            // (same SECURITY_DIR) the CLI reads it, so the operator never copies it around.
+            var setupToken = action == "init" ? SetupToken.ReadFrom(HostSettings.Load(context.Config, context.WorkingDirectory).SecurityDir) : null;
+            return await RequestAsync(context, http, action, key, setupToken, parsed.Has("no-wait"), timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -92,11 +99,11 @@ internal sealed class VaultCommand(HttpMessageHandler? handler = null) : ICliCom
         }
     }
 
-    private static async Task<int> RequestAsync(CliContext context, HttpClient http, string action, string key, bool noWait, TimeSpan timeout,
-        CancellationToken cancellationToken)
+    private static async Task<int> RequestAsync(CliContext context, HttpClient http, string action, string key, string? setupToken, bool noWait,
+        TimeSpan timeout, CancellationToken cancellationToken)
     {
         var before = FailureSequence(await GetStatusAsync(http, cancellationToken).ConfigureAwait(false));
-        using var body = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["key"] = key }), Encoding.UTF8, "application/json");
+        using var body = new StringContent(JsonSerializer.Serialize(new VaultKeyRequest { Key = key, SetupToken = setupToken }), Encoding.UTF8, "application/json");
         using var response = await http.PostAsync($"api/vault/{action}", body, cancellationToken).ConfigureAwait(false);
         if ((int)response.StatusCode is 401 or 403)
         {

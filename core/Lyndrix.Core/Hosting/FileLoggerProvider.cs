@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Hosting;
 
-/// <summary>Appends one line per record to <c>LOGS_DIR/lyndrix.log</c>; rotates at 10 MB keeping 5 files.</summary>
+/// <summary>Appends one line per record to <c>LOGS_DIR/lyndrix.log</c> (folder 0700, files 0600); rotates at 10 MB keeping 5 files.</summary>
 internal sealed class FileLoggerProvider : ILoggerProvider
 {
     private const long MaxBytes = 10 * 1024 * 1024;
@@ -17,14 +17,40 @@ internal sealed class FileLoggerProvider : ILoggerProvider
 
     public FileLoggerProvider(string directory, LogLevel minimum, TimeProvider time)
     {
-        Directory.CreateDirectory(directory);
         _path = Path.Combine(directory, "lyndrix.log");
+        // Logs name users, clients and what failed: owner-only, like SECURITY_DIR, also when the folder or file existed wider.
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(directory);
+        }
+        else
+        {
+            Directory.CreateDirectory(directory, OwnerOnlyFolder);
+            File.SetUnixFileMode(directory, OwnerOnlyFolder);
+            if (File.Exists(_path))
+            {
+                File.SetUnixFileMode(_path, OwnerOnlyFile);
+            }
+        }
+
         _minimum = minimum;
         _time = time;
         _writer = Open();
     }
 
-    private StreamWriter Open() => new(new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+    private const UnixFileMode OwnerOnlyFile = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OwnerOnlyFolder = OwnerOnlyFile | UnixFileMode.UserExecute;
+
+    private StreamWriter Open()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnlyFile;
+        }
+
+        return new StreamWriter(new FileStream(_path, options)) { AutoFlush = true };
+    }
 
     public ILogger CreateLogger(string categoryName) => _loggers.GetOrAdd(categoryName, c => new FileLogger(this, c));
 

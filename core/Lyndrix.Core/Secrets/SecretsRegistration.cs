@@ -27,6 +27,9 @@ internal static class SecretsRegistration
         services.AddSingleton(new VaultKeyFile(secrets.KeyFilePath, secrets.Argon));
         services.AddSingleton(sp => SecretBackendFactory.Create(sp, sp.GetRequiredService<SecretStoreSettings>()));
         services.AddSingleton<SecretLifecycle>();
+        // Before the lifecycle starts, so it hears the first vault:needs_init.
+        services.AddSingleton<SetupToken>();
+        services.AddHostedService(sp => sp.GetRequiredService<SetupToken>());
         services.AddHostedService(sp => sp.GetRequiredService<SecretLifecycle>());
         services.AddSingleton<IModuleSecretScopeFactory, ModuleSecretScopeFactory>();
         services.AddSingleton(sp => new AttemptRateLimiter(secrets.RateLimitAttempts, secrets.RateLimitWindow, sp.GetRequiredService<TimeProvider>()));

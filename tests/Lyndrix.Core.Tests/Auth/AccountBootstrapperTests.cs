@@ -9,7 +9,7 @@ namespace Lyndrix.Core.Tests.Auth;
 public class AccountBootstrapperTests
 {
     private readonly InMemoryUserStore _users = new();
-    private readonly PasswordHasher _hasher = new(AuthTestConfig.CheapHashing);
+    private readonly PasswordHasher _hasher = AuthTestConfig.Hasher(AuthTestConfig.CheapHashing);
 
     private AccountBootstrapper Bootstrapper(params (string, string)[] env) =>
         new(_users, _hasher, AuthTestConfig.Settings(env), TimeProvider.System, NullLogger<AccountBootstrapper>.Instance);

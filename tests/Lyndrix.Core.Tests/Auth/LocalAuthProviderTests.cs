@@ -9,7 +9,7 @@ namespace Lyndrix.Core.Tests.Auth;
 public class LocalAuthProviderTests
 {
     private readonly InMemoryUserStore _users = new();
-    private readonly PasswordHasher _hasher = new(AuthTestConfig.CheapHashing);
+    private readonly PasswordHasher _hasher = AuthTestConfig.Hasher(AuthTestConfig.CheapHashing);
     private LocalAuthProvider _provider = null!;
 
     [SetUp]
@@ -50,7 +50,7 @@ public class LocalAuthProviderTests
     [Test]
     public async Task A_hash_with_old_parameters_is_upgraded_on_login()
     {
-        var legacy = await new PasswordHasher(new PasswordHashParameters(2, 1024, 2)).HashAsync("bob-pw", CancellationToken.None);
+        var legacy = await AuthTestConfig.Hasher(new PasswordHashParameters(2, 1024, 2)).HashAsync("bob-pw", CancellationToken.None);
         await _users.CreateAsync(new UserRecord("u2", "bob", legacy, null, null, [], false, null, DateTimeOffset.UnixEpoch), CancellationToken.None);
         Assert.That(await _provider.AuthenticateAsync("bob", "bob-pw", CancellationToken.None), Is.Not.Null);
         var stored = (await _users.FindAsync("bob", CancellationToken.None))!.PasswordHash;

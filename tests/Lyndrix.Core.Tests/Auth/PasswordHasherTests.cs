@@ -18,7 +18,7 @@ public class PasswordHasherTests
     // The brief's reference: echo -n pw | argon2 somesalt -id -t 3 -m 16 -p 4 -e (the production cost, 64 MiB).
     private const string ArgonCliDefaultCostHash = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$+69CFlh9xsnPWDQ8sreIPrDO3ltwVyG6sWCbWQ3PIwA";
 
-    private readonly PasswordHasher _hasher = new(AuthTestConfig.CheapHashing);
+    private readonly PasswordHasher _hasher = AuthTestConfig.Hasher(AuthTestConfig.CheapHashing);
 
     [Test]
     public async Task Verifies_a_hash_made_by_the_reference_argon2_tool()
@@ -50,7 +50,7 @@ public class PasswordHasherTests
     [Test]
     public async Task New_hashes_use_the_PHC_format_of_argon2_cffi()
     {
-        var hash = await new PasswordHasher(PasswordHashParameters.Default).HashAsync("lyndrix", CancellationToken.None);
+        var hash = await AuthTestConfig.Hasher(PasswordHashParameters.Default).HashAsync("lyndrix", CancellationToken.None);
         Assert.That(hash, Does.Match(@"^\$argon2id\$v=19\$m=65536,t=3,p=4\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$"));
     }
 
@@ -83,7 +83,7 @@ public class PasswordHasherTests
     public void Needs_rehash_when_parameters_differ()
     {
         Assert.That(_hasher.NeedsRehash(ArgonCliHash), Is.True);
-        Assert.That(new PasswordHasher(new PasswordHashParameters(2, 1024, 2)).NeedsRehash(ArgonCliHash), Is.False);
+        Assert.That(AuthTestConfig.Hasher(new PasswordHashParameters(2, 1024, 2)).NeedsRehash(ArgonCliHash), Is.False);
     }
 
     [Test]

@@ -18,7 +18,8 @@ public class SessionServiceTests
     [SetUp]
     public async Task SetUp()
     {
-        _service = new SessionService(_sessions, _users, AuthTestConfig.Settings(("LYNDRIX_SESSION_TTL", "3600")), _time, NullLogger<SessionService>.Instance);
+        _service = new SessionService(_sessions, _users, AuthTestConfig.Settings(("LYNDRIX_SESSION_TTL", "3600")), _time, new SessionValidationCache(_time),
+            NullLogger<SessionService>.Instance);
         _alice = new UserRecord("u1", "alice", null, null, null, [], false, null, _time.GetUtcNow());
         await _users.CreateAsync(_alice, CancellationToken.None);
     }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -35,6 +36,19 @@ internal static partial class HttpPipeline
         services.AddSingleton<FilesystemPathRedactor>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c => ApiProblem.Complete(c.ProblemDetails));
         services.AddExceptionHandler<ApiExceptionHandler>();
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Nobody is trusted by default (not even loopback): only the listed proxies, walked back from the nearest.
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var network in http.TrustedProxies)
+            {
+                o.KnownIPNetworks.Add(network);
+            }
+
+            o.ForwardLimit = null;
+        });
         services.AddHsts(o =>
         {
             o.MaxAge = TimeSpan.FromDays(365);
@@ -45,6 +59,12 @@ internal static partial class HttpPipeline
     public static void Use(WebApplication app)
     {
         var http = app.Services.GetRequiredService<HttpSettings>();
+        if (http.TrustedProxies.Count > 0)
+        {
+            // First: the client address and scheme everything after sees (throttling, Origin checks) are the real client's.
+            app.UseForwardedHeaders();
+        }
+
         app.UseExceptionHandler();
         // Fills the empty bodies of framework answers (unknown route, wrong method) with a problem.
         app.UseStatusCodePages();

@@ -20,10 +20,10 @@ internal static class VaultEndpoints
     public static IEndpointRouteBuilder MapVaultEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/vault/status", StatusAsync);
-        app.MapPost("/api/vault/init", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths) =>
-            RequestAsync(http, lifecycle, limiter, keyFile, paths, init: true)).RequireLyndrixAdminOnceIamReady();
-        app.MapPost("/api/vault/unseal", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths) =>
-            RequestAsync(http, lifecycle, limiter, keyFile, paths, init: false)).RequireLyndrixAdminOnceIamReady();
+        app.MapPost("/api/vault/init", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths,
+            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: true)).RequireLyndrixAdminOnceIamReady();
+        app.MapPost("/api/vault/unseal", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths,
+            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: false)).RequireLyndrixAdminOnceIamReady();
         return app;
     }
 
@@ -69,9 +69,9 @@ internal static class VaultEndpoints
     }
 
     private static async Task<IResult> RequestAsync(HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile,
-        FilesystemPathRedactor paths, bool init)
+        FilesystemPathRedactor paths, SetupToken setup, bool init)
     {
-        var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var client = ClientKey.For(http);
         if (!limiter.TryAcquire(client, out var retryAfter))
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
@@ -80,11 +80,11 @@ internal static class VaultEndpoints
                 $"Too many init/unseal attempts from this client. Try again in {seconds} s.");
         }
 
-        string? key;
+        VaultKeyRequest? body;
         try
         {
             // Not cancelled with the request (see AuthEndpoints: a cancelled body read leaves Kestrel's reader busy).
-            key = (await JsonSerializer.DeserializeAsync<VaultKeyRequest>(http.Request.Body, cancellationToken: CancellationToken.None).ConfigureAwait(false))?.Key;
+            body = await JsonSerializer.DeserializeAsync<VaultKeyRequest>(http.Request.Body, cancellationToken: CancellationToken.None).ConfigureAwait(false);
         }
         catch (JsonException)
         {
@@ -92,6 +92,7 @@ internal static class VaultEndpoints
             return Error(StatusCodes.Status400BadRequest, "bad_request", "The body must be JSON: {\"key\": \"<master key>\"}.");
         }
 
+        var key = body?.Key;
         if (MasterKeyPolicy.Check(key) is { } weak)
         {
             return Error(StatusCodes.Status400BadRequest, "weak_key", weak);
@@ -125,6 +126,13 @@ internal static class VaultEndpoints
             {
                 return Error(StatusCodes.Status400BadRequest, "key_file_exists",
                     paths.Redact($"{keyFile.Path} already exists and is never overwritten by an init. Move it away (keep a backup) first."));
+            }
+
+            if (setup.IsRequired && !setup.Matches(body?.SetupToken))
+            {
+                return Error(StatusCodes.Status403Forbidden, "setup_token_required",
+                    $"The first initialization needs the one-time setup token the host wrote to SECURITY_DIR/{SetupToken.FileName} (its log names the " +
+                    "file). 'lyndrix vault init' run on the host reads it itself; other clients send it as \"setup_token\".");
             }
 
             lifecycle.RequestInit(key!, "api");

@@ -7,5 +7,8 @@ internal sealed class VaultKeyRequest
 {
     [JsonPropertyName("key")] public string? Key { get; init; }
 
-    public override string ToString() => "VaultKeyRequest(key=***)";
+    /// <summary>The first-run setup token (<see cref="SetupToken"/>); only an init outside development needs it.</summary>
+    [JsonPropertyName("setup_token")] public string? SetupToken { get; init; }
+
+    public override string ToString() => "VaultKeyRequest(key=***, setup_token=***)";
 }

@@ -25,7 +25,8 @@ public class VaultCommandTests
     {
         await using var host = await HostHarness.StartAsync(HostEnvironment(_dir.Path, masterKey: null));
         await host.WaitForStatusAsync(s => s.GetProperty("ui_state").GetString() == "needs_init", "needs_init");
-        var env = new Dictionary<string, string>();
+        // The CLI reads the setup token from the host's SECURITY_DIR, as on the host's own machine.
+        var env = new Dictionary<string, string> { ["SECURITY_DIR"] = Path.Combine(_dir.Path, "security") };
         var before = await Run(host, env, "", "vault", "status");
         var weak = await Run(host, env, "aaaabbbbccccaaaa\n", "vault", "init");
         var init = await Run(host, env, MasterKey + "\n", "vault", "init", "--timeout", "10");

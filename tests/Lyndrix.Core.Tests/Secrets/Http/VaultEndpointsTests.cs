@@ -57,8 +57,9 @@ public class VaultEndpointsTests
             Assert.That(badBody, Does.Not.Contain(MasterKey));
         });
 
-        // 3: accepted, then poll.
-        var accepted = await host.PostKeyAsync("init", MasterKey);
+        // 3: accepted, then poll (the setup token is the CLI's job here; SetupTokenTests cover it).
+        var setupToken = host.SetupTokenValue;
+        var accepted = await host.PostKeyAsync("init", MasterKey, setupToken);
         Assert.Multiple(() =>
         {
             Assert.That(accepted.Status, Is.EqualTo(202));

@@ -65,9 +65,12 @@ internal sealed class HostHarness : IAsyncDisposable
 
     public async Task<JsonElement> StatusAsync() => await Http.GetFromJsonAsync<JsonElement>("api/vault/status");
 
-    public async Task<(int Status, JsonElement Body, HttpResponseMessage Response)> PostKeyAsync(string action, string key)
+    /// <summary>The first-run setup token the host wrote (null when it wrote none).</summary>
+    public string? SetupTokenValue => Lyndrix.Core.Secrets.Http.SetupToken.ReadFrom(Get<Lyndrix.Core.Secrets.SecretStoreSettings>().SecurityDir);
+
+    public async Task<(int Status, JsonElement Body, HttpResponseMessage Response)> PostKeyAsync(string action, string key, string? setupToken = null)
     {
-        var response = await Http.PostAsJsonAsync($"api/vault/{action}", new { key });
+        var response = await Http.PostAsJsonAsync($"api/vault/{action}", new { key, setup_token = setupToken });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         return ((int)response.StatusCode, body, response);
     }

@@ -1,0 +1,48 @@
+using System.Net.Http.Json;
+using Lyndrix.Core.Hosting;
+using Lyndrix.Core.Tests.Auth.Support;
+using Lyndrix.Core.Tests.Secrets.Support;
+using Lyndrix.Core.Tests.Support;
+using Microsoft.Extensions.Logging;
+
+namespace Lyndrix.Core.Tests.Hosting;
+
+public class LogFilesTests
+{
+    [Test]
+    public void The_log_folder_and_files_are_owner_only_even_when_they_existed_wider()
+    {
+        using var dir = new TempDirectory();
+        var logs = Path.Combine(dir.Path, "logs");
+        Directory.CreateDirectory(logs);
+        File.WriteAllText(Path.Combine(logs, "lyndrix.log"), "old\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(logs, (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(Path.Combine(logs, "lyndrix.log"), (UnixFileMode)0b110_100_100);
+        }
+
+        using (var provider = new FileLoggerProvider(logs, LogLevel.Information, TimeProvider.System))
+        {
+            provider.CreateLogger("test").LogInformation("hello");
+        }
+
+        Assert.That(FileModes.Of(logs), Is.EqualTo(FileModes.OwnerOnlyFolder));
+        Assert.That(FileModes.Of(Path.Combine(logs, "lyndrix.log")), Is.EqualTo(FileModes.OwnerOnly));
+    }
+
+    [TestCase("a\nb", "a\\u000ab")]
+    [TestCase("a\u2028b\u2029c", "a\\u2028b\\u2029c")]
+    [TestCase("a\u0085b\u001bc", "a\\u0085b\\u001bc")]
+    [TestCase("plain", "plain")]
+    public void Client_values_are_escaped(string value, string logged) => Assert.That(LogValue.Escape(value), Is.EqualTo(logged));
+
+    [Test]
+    public async Task A_line_separator_in_a_user_name_is_escaped_in_the_log()
+    {
+        await using var host = await AuthHost.StartAsync([]);
+        await host.Client.PostAsJsonAsync("/api/auth/login", new { username = "eve\u2028INFO forged line", password = "x-guess-x" });
+        var line = host.Logs.Entries.Single(e => e.Message.Contains("forged line", StringComparison.Ordinal));
+        Assert.That(line.Message, Does.Contain("eve\\u2028INFO forged line").And.Not.Contain("\u2028"));
+    }
+}
