@@ -7,6 +7,7 @@ var benchmarks = new (string Name, Func<Task> Run)[]
     ("plugins", PluginLoadBenchmarks.RunAsync),
     ("unload", PluginUnloadBenchmarks.RunAsync),
     ("secrets", SecretReadBenchmarks.RunAsync),
+    ("embedded", EmbeddedStoreBenchmarks.RunAsync),
     ("kdf", KeyFileKdfBenchmarks.RunAsync),
     ("trust", TrustBenchmarks.RunAsync),
 };

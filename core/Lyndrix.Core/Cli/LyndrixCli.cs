@@ -11,6 +11,7 @@ internal static class LyndrixCli
         new KeyfileCommand(),
         new VaultCommand(),
         new PluginsCommand(),
+        new SecretsCommand(),
         new Modules.Isolation.PluginHostCommand(),
     ];
 
@@ -60,6 +61,12 @@ internal static class LyndrixCli
         {
             await context.Error.WriteLineAsync($"{ex.Message}\n\n{command.Help}").ConfigureAwait(false);
             return 2;
+        }
+        catch (Secrets.Embedded.SecretStoreIntegrityException ex)
+        {
+            // The embedded store's files do not belong together; the message names them and how to restore.
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 1;
         }
         catch (ConfigurationException ex)
         {

@@ -10,7 +10,8 @@ internal static class SecretBackendFactory
 {
     public static ISecretBackend Create(IServiceProvider services, SecretStoreSettings settings) =>
         settings.VaultUrl is null
-            ? EmbeddedSecretBackend.Create(settings, services.GetRequiredService<TimeProvider>())
+            ? EmbeddedSecretBackend.Create(settings, services.GetRequiredService<TimeProvider>(),
+                services.GetRequiredService<ILogger<EmbeddedSecretBackend>>())
             : new VaultSecretBackend(services.GetRequiredService<VaultSettings>(), services.GetRequiredService<TimeProvider>(),
                 services.GetRequiredService<ILogger<VaultSecretBackend>>());
 }

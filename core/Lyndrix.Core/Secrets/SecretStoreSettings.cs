@@ -9,7 +9,7 @@ namespace Lyndrix.Core.Secrets;
 /// </summary>
 internal sealed class SecretStoreSettings
 {
-    public const string EmbeddedStoreFileName = "embedded_secrets.json";
+    public const string EmbeddedStoreFileName = Embedded.EmbeddedStorePaths.DatabaseFileName;
     public const string DevMasterKeyFileName = "master.key";
 
     public required string SecurityDir { get; init; }
@@ -42,6 +42,9 @@ internal sealed class SecretStoreSettings
     /// <summary>How often a module's SetSecret retries after a check-and-set conflict with another writer.</summary>
     public int CasAttempts { get; init; } = 10;
 
+    /// <summary>Versions the embedded store keeps per secret unless the secret sets its own <c>max_versions</c> (KV v2's default).</summary>
+    public int EmbeddedMaxVersions { get; init; } = 10;
+
     public string KeyFilePath => Path.Combine(SecurityDir, VaultKeyFile.FileName);
 
     public string EmbeddedStorePath => Path.Combine(SecurityDir, EmbeddedStoreFileName);
@@ -62,6 +65,7 @@ internal sealed class SecretStoreSettings
         RateLimitAttempts = r.Int("LYNDRIX_VAULT_RATE_LIMIT", 5, 1, 100000),
         RateLimitWindow = r.Seconds("LYNDRIX_VAULT_RATE_LIMIT_WINDOW", 60, 0.01, 86400),
         CasAttempts = r.Int("LYNDRIX_SECRET_CAS_ATTEMPTS", 10, 1, 1000),
+        EmbeddedMaxVersions = r.Int("LYNDRIX_SECRET_MAX_VERSIONS", 10, 1, 1000),
     };
 
     public static SecretStoreSettings Load(HostSettings host)

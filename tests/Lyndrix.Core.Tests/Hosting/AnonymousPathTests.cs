@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Lyndrix.Core.Tests.Secrets.Embedded;
 using Lyndrix.Core.Tests.Secrets.Support;
 using Lyndrix.Core.Tests.Support;
 
@@ -15,8 +16,9 @@ public class AnonymousPathTests
         var env = SecretTestSettings.HostEnvironment(dir.Path, masterKey: null);
         await using var host = await HostHarness.StartAsync(env);
         await host.WaitForStatusAsync(s => s.GetProperty("ui_state").GetString() == "needs_init", "needs_init");
-        // An old key file is in the way: the refusal says where, without the path.
-        Directory.CreateDirectory(env["SECURITY_DIR"]);
+        // An old key file is in the way (beside its store, so the embedded store's files belong together): the refusal says
+        // where, without the path.
+        (await EmbeddedStores.OpenAsync(env["SECURITY_DIR"])).Backend.Dispose();
         await File.WriteAllBytesAsync(Path.Combine(env["SECURITY_DIR"], "vault_keys.enc"), new byte[64]);
 
         var unseal = await host.Http.PostAsJsonAsync("api/vault/unseal", new { key = "a-perfectly-fine-master-key" });

@@ -1,104 +1,73 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 
 namespace Lyndrix.Core.Secrets.Embedded;
 
-/// <summary>KV v2 semantics over the embedded store file: whole-map versions, check-and-set, delete of all versions.</summary>
-internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, EmbeddedStoreFile file, TimeProvider time) : IKeyValueStore
+/// <summary>
+/// KV v2 over the SQLite store: every version its own encrypted row; a write is one transaction that checks the current
+/// version (check-and-set), adds the new version, prunes versions beyond <c>max_versions</c> and advances the commit
+/// sequence; a read of the latest version touches one row. Microsoft.Data.Sqlite runs synchronously, so these methods
+/// complete synchronously too (a write may wait up to the busy timeout for another process's lock).
+/// </summary>
+internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeProvider time, int defaultMaxVersions) : IKeyValueStore, IKeyValueHistory
 {
-    public async Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken)
+    public Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);
-        var key = backend.RequireDataKey();
-        using (await file.LockAsync(cancellationToken).ConfigureAwait(false))
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Use(session =>
         {
-            var document = RequireDocument();
-            if (!document.Secrets.TryGetValue(path, out var entry))
-            {
-                return KvReadResult.NotFound;
-            }
+            var command = session.ReadLatest;
+            command.Parameters[0].Value = path;
+            return ReadRow(session, command, path);
+        }));
+    }
 
-            return new KvReadResult(KvReadState.Found, Decrypt(key, path, entry), entry.Version);
-        }
+    public Task<KvReadResult> ReadVersionAsync(string path, int version, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(version);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Use(session =>
+        {
+            var command = session.ReadVersion;
+            command.Parameters[0].Value = path;
+            command.Parameters[1].Value = version;
+            return ReadRow(session, command, path);
+        }));
     }
 
     public async Task<int> WriteAsync(string path, IReadOnlyDictionary<string, string> data, int? cas, CancellationToken cancellationToken)
     {
         ValidatePath(path);
         ArgumentNullException.ThrowIfNull(data);
-        var key = backend.RequireDataKey();
-        using (await file.LockAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var document = RequireDocument();
-            document.Secrets.TryGetValue(path, out var current);
-            var currentVersion = current?.Version ?? 0;
-            if (cas is { } expected && expected != currentVersion)
-            {
-                throw new KvCasMismatchException(path);
-            }
-
-            var version = currentVersion + 1;
-            var now = time.GetUtcNow();
-            var plaintext = JsonSerializer.SerializeToUtf8Bytes(data);
-            string sealedValue;
-            try
-            {
-                sealedValue = EmbeddedCipher.Seal(key, plaintext, AssociatedData(path, version));
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(plaintext);
-            }
-
-            var secrets = new Dictionary<string, EmbeddedSecretEntry>(document.Secrets, StringComparer.Ordinal)
-            {
-                [path] = new EmbeddedSecretEntry(version, current?.CreatedTime ?? now, now, sealedValue),
-            };
-            await file.SaveAsync(new EmbeddedStoreDocument { KeyCheck = document.KeyCheck, Secrets = secrets }, cancellationToken).ConfigureAwait(false);
-            return version;
-        }
-    }
-
-    public async Task DeleteAsync(string path, CancellationToken cancellationToken)
-    {
-        ValidatePath(path);
-        _ = backend.RequireDataKey();
-        using (await file.LockAsync(cancellationToken).ConfigureAwait(false))
-        {
-            var document = RequireDocument();
-            if (!document.Secrets.ContainsKey(path))
-            {
-                return;
-            }
-
-            var secrets = new Dictionary<string, EmbeddedSecretEntry>(document.Secrets, StringComparer.Ordinal);
-            secrets.Remove(path);
-            await file.SaveAsync(new EmbeddedStoreDocument { KeyCheck = document.KeyCheck, Secrets = secrets }, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private EmbeddedStoreDocument RequireDocument() =>
-        file.Load() ?? throw new InvalidDataException(
-            $"The embedded secret store file {file.Path} disappeared while the store was unsealed. Restore it from a backup and restart the host.");
-
-    private IReadOnlyDictionary<string, string> Decrypt(byte[] key, string path, EmbeddedSecretEntry entry)
-    {
-        byte[] plaintext;
+        cancellationToken.ThrowIfCancellationRequested();
+        var plaintext = JsonSerializer.SerializeToUtf8Bytes(data);
         try
         {
-            plaintext = EmbeddedCipher.Open(key, entry.Ciphertext, AssociatedData(path, entry.Version));
-        }
-        catch (CryptographicException ex)
-        {
-            throw new InvalidDataException(
-                $"Secret '{path}' (version {entry.Version}) in {file.Path} cannot be decrypted: the file was altered. Restore it from a backup.", ex);
-        }
+            return await WriteTransactionAsync(path, (session, transaction) =>
+            {
+                var (current, maxVersions) = CurrentVersion(session, transaction, path);
+                if (cas is { } expected && expected != current)
+                {
+                    throw new KvCasMismatchException(path);
+                }
 
-        try
-        {
-            return JsonSerializer.Deserialize<Dictionary<string, string>>(plaintext)
-                ?? throw new InvalidDataException($"Secret '{path}' holds no fields.");
+                var version = current + 1;
+                var now = Format(time.GetUtcNow());
+                var sealedValue = EmbeddedCipher.Seal(session.Aead, plaintext, EmbeddedCipher.SecretAssociatedData(path, version));
+                Execute(session, transaction, """
+                    INSERT INTO versions (path, version, created_time, deletion_time, destroyed, ciphertext) VALUES ($path, $version, $now, NULL, 0, $ciphertext);
+                    INSERT INTO secrets (path, current_version, max_versions, created_time, updated_time) VALUES ($path, $version, 0, $now, $now)
+                        ON CONFLICT (path) DO UPDATE SET current_version = excluded.current_version, updated_time = excluded.updated_time;
+                    DELETE FROM versions WHERE path = $path AND version <= $version - $keep;
+                    """, ("$path", path), ("$version", version), ("$now", now), ("$ciphertext", sealedValue),
+                    ("$keep", maxVersions > 0 ? maxVersions : defaultMaxVersions));
+                return version;
+            }, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -106,15 +75,289 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, Embed
         }
     }
 
-    private static string AssociatedData(string path, int version) =>
-        string.Create(CultureInfo.InvariantCulture, $"lyndrix-embedded-secrets/1 secret\n{path}\n{version}");
+    public Task DeleteAsync(string path, CancellationToken cancellationToken) =>
+        Change(path, "DELETE FROM versions WHERE path = $path; DELETE FROM secrets WHERE path = $path;", null, cancellationToken);
 
-    private static void ValidatePath(string path)
+    public Task DeleteVersionsAsync(string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken) =>
+        Change(path, "UPDATE versions SET deletion_time = $now WHERE path = $path AND version = $v AND deletion_time IS NULL AND destroyed = 0", versions,
+            cancellationToken);
+
+    public Task UndeleteVersionsAsync(string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken) =>
+        Change(path, "UPDATE versions SET deletion_time = NULL WHERE path = $path AND version = $v AND destroyed = 0", versions, cancellationToken);
+
+    public async Task DestroyVersionsAsync(string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(path) || path.Length > 512 || path.StartsWith('/') || path.EndsWith('/') || path.Contains("//", StringComparison.Ordinal)
-            || path.Split('/').Any(s => s is "." or "..") || path.Any(char.IsControl))
+        await Change(path, "UPDATE versions SET destroyed = 1, ciphertext = NULL WHERE path = $path AND version = $v", versions, cancellationToken)
+            .ConfigureAwait(false);
+
+        // secure_delete overwrote the pages; the write-ahead log may still hold copies of them until a checkpoint.
+        Use(session =>
+        {
+            EmbeddedStoreDatabase.Execute(session.Connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+            return 0;
+        });
+    }
+
+    public async Task SetMaxVersionsAsync(string path, int maxVersions, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        ArgumentOutOfRangeException.ThrowIfNegative(maxVersions);
+        await WriteTransactionAsync(path, (session, transaction) =>
+        {
+            var now = Format(time.GetUtcNow());
+            Execute(session, transaction, """
+                INSERT INTO secrets (path, current_version, max_versions, created_time, updated_time) VALUES ($path, 0, $max, $now, $now)
+                    ON CONFLICT (path) DO UPDATE SET max_versions = excluded.max_versions, updated_time = excluded.updated_time
+                """, ("$path", path), ("$max", maxVersions), ("$now", now));
+            return 0;
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<KvMetadata?> ReadMetadataAsync(string path, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Use(session =>
+        {
+            // One snapshot for both queries, so the versions match the key metadata.
+            using var transaction = session.Connection.BeginTransaction(deferred: true);
+            using var key = session.Connection.CreateCommand();
+            key.Transaction = transaction;
+            key.CommandText = "SELECT current_version, max_versions, created_time, updated_time FROM secrets WHERE path = $path";
+            key.Parameters.AddWithValue("$path", path);
+            int current, max;
+            string created, updated;
+            using (var reader = key.ExecuteReader())
+            {
+                if (!reader.Read())
+                {
+                    return null;
+                }
+
+                (current, max, created, updated) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetString(2), reader.GetString(3));
+            }
+
+            using var list = session.Connection.CreateCommand();
+            list.Transaction = transaction;
+            list.CommandText = "SELECT version, created_time, deletion_time, destroyed FROM versions WHERE path = $path ORDER BY version";
+            list.Parameters.AddWithValue("$path", path);
+            var versions = new List<KvVersionInfo>();
+            using (var reader = list.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    versions.Add(new KvVersionInfo(reader.GetInt32(0), Parse(reader.GetString(1)), reader.IsDBNull(2) ? null : Parse(reader.GetString(2)),
+                        reader.GetInt64(3) != 0));
+                }
+            }
+
+            return new KvMetadata(current, versions.Count > 0 ? versions[0].Version : 0, max, Parse(created), Parse(updated), versions);
+        }));
+    }
+
+    /// <param name="versions">The versions <paramref name="sql"/> runs for (as <c>$v</c>), or null to run it once for the path.</param>
+    private Task Change(string path, string sql, IReadOnlyCollection<int>? versions, CancellationToken cancellationToken)
+    {
+        ValidatePath(path);
+        if (versions is { Count: 0 })
+        {
+            throw new ArgumentException("No version number provided.", nameof(versions));
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        return WriteTransactionAsync(path, (session, transaction) =>
+        {
+            var now = Format(time.GetUtcNow());
+            if (versions is null)
+            {
+                Execute(session, transaction, sql, ("$path", path));
+            }
+
+            foreach (var version in versions?.Distinct() ?? [])
+            {
+                Execute(session, transaction, sql, ("$path", path), ("$v", version), ("$now", now));
+            }
+
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="change"/> in a write transaction that also advances the commit sequence, then raises the
+    /// rollback mark to it. The mark follows the commit: a crash in between leaves it behind the store, never ahead.</summary>
+    private async Task<T> WriteTransactionAsync<T>(string path, Func<EmbeddedStoreSession, SqliteTransaction, T> change, CancellationToken cancellationToken)
+    {
+        var connections = backend.RequireConnections();
+        var session = connections.Rent();
+        var broken = true;
+        T result;
+        long sequence;
+        try
+        {
+            using (var transaction = session.Connection.BeginTransaction(deferred: false))
+            {
+                result = change(session, transaction);
+                sequence = EmbeddedStoreDatabase.NextSequence(session.Connection, transaction);
+                transaction.Commit();
+            }
+
+            broken = false;
+        }
+        catch (KvCasMismatchException)
+        {
+            broken = false;
+            throw;
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 5 /* BUSY */ or 6 /* LOCKED */)
+        {
+            throw new SecretBackendUnreachableException(
+                $"The embedded secret store {connections.Path} stayed locked by another process for {EmbeddedStoreDatabase.BusyTimeout.TotalSeconds:0} s " +
+                $"while writing '{path}'; nothing was written. Is a long-running command (a backup?) holding it?", ex);
+        }
+        finally
+        {
+            connections.Return(session, broken);
+        }
+
+        await backend.AdvanceMarkAsync(connections.StoreId, sequence, cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    private T Use<T>(Func<EmbeddedStoreSession, T> work)
+    {
+        var connections = backend.RequireConnections();
+        var session = connections.Rent();
+        var broken = true;
+        try
+        {
+            var result = work(session);
+            broken = false;
+            return result;
+        }
+        catch (InvalidDataException)
+        {
+            broken = false;
+            throw;
+        }
+        finally
+        {
+            connections.Return(session, broken);
+        }
+    }
+
+    private static (int Current, int MaxVersions) CurrentVersion(EmbeddedStoreSession session, SqliteTransaction transaction, string path)
+    {
+        using var command = session.Connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT current_version, max_versions FROM secrets WHERE path = $path";
+        command.Parameters.AddWithValue("$path", path);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt32(0), reader.GetInt32(1)) : (0, 0);
+    }
+
+    private KvReadResult ReadRow(EmbeddedStoreSession session, SqliteCommand command, string path)
+    {
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return KvReadResult.NotFound;
+        }
+
+        var version = reader.GetInt32(0);
+        if (reader.GetInt64(2) != 0)
+        {
+            return new KvReadResult(KvReadState.Destroyed, null, version);
+        }
+
+        if (!reader.IsDBNull(1))
+        {
+            return new KvReadResult(KvReadState.SoftDeleted, null, version);
+        }
+
+        var sealedValue = reader.GetFieldValue<byte[]>(3);
+        return new KvReadResult(KvReadState.Found, Decrypt(session, path, version, sealedValue), version);
+    }
+
+    private IReadOnlyDictionary<string, string> Decrypt(EmbeddedStoreSession session, string path, int version, byte[] sealedValue)
+    {
+        byte[]? plaintext = null;
+        var length = 0;
+        try
+        {
+            length = EmbeddedCipher.PlaintextLength(sealedValue.Length);
+            plaintext = ArrayPool<byte>.Shared.Rent(length);
+            EmbeddedCipher.Open(session.Aead, sealedValue, EmbeddedCipher.SecretAssociatedData(path, version), plaintext.AsSpan(0, length));
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(plaintext.AsSpan(0, length))
+                   ?? throw new InvalidDataException($"Secret '{path}' (version {version}) holds no fields.");
+        }
+        catch (Exception ex) when (ex is CryptographicException or JsonException)
+        {
+            throw new InvalidDataException(
+                $"Secret '{path}' (version {version}) in {session.Connection.DataSource} cannot be decrypted: the store was altered. Restore it " +
+                "from a backup, or roll the secret back to an older version ('lyndrix secrets rollback').", ex);
+        }
+        finally
+        {
+            if (plaintext is not null)
+            {
+                CryptographicOperations.ZeroMemory(plaintext.AsSpan(0, length));
+                ArrayPool<byte>.Shared.Return(plaintext);
+            }
+        }
+    }
+
+    private static void Execute(EmbeddedStoreSession session, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)
+    {
+        using var command = session.Connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    internal static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+
+    internal static void ValidatePath(string path)
+    {
+        if (!IsValidPath(path))
         {
             throw new ArgumentException($"'{path}' is not a valid secret path: use segments separated by single '/', without '.', '..' or control characters.", nameof(path));
         }
+    }
+
+    // Runs on every read, so it scans once instead of splitting: no empty segment (covers a leading, trailing or doubled '/'),
+    // no '.' or '..', no control character.
+    private static bool IsValidPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path.Length > 512)
+        {
+            return false;
+        }
+
+        var segmentStart = 0;
+        for (var i = 0; i <= path.Length; i++)
+        {
+            if (i == path.Length || path[i] == '/')
+            {
+                var segment = path.AsSpan(segmentStart, i - segmentStart);
+                if (segment.Length == 0 || segment is "." or "..")
+                {
+                    return false;
+                }
+
+                segmentStart = i + 1;
+            }
+            else if (char.IsControl(path[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Lyndrix.Core.Secrets.Embedded;
 
-/// <summary>The embedded store's file: secret paths in clear, each secret's fields AES-GCM encrypted under the data key.</summary>
+/// <summary>The format 1 embedded store file (<c>embedded_secrets.json</c>): secret paths in clear, each secret's fields AES-GCM
+/// encrypted under the data key. Read only to migrate it.</summary>
 internal sealed class EmbeddedStoreDocument
 {
     public const string CurrentFormat = "lyndrix-embedded-secrets";

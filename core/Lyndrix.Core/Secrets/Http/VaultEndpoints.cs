@@ -49,7 +49,7 @@ internal static class VaultEndpoints
                 last_failure = failure,
             });
         }
-        catch (SecretBackendUnreachableException ex)
+        catch (Exception ex) when (ex is SecretBackendUnreachableException or Embedded.SecretStoreIntegrityException)
         {
             return Results.Json(new
             {
@@ -61,7 +61,9 @@ internal static class VaultEndpoints
                 ui_state = snapshot.UiState,
                 maintenance = snapshot.MaintenanceReason,
                 last_failure = failure,
-                message = paths.Redact($"The {lifecycle.BackendKind} backend cannot be reached: {ex.Message}"),
+                message = ex is Embedded.SecretStoreIntegrityException
+                    ? "The embedded secret store's files do not belong together (a store, key file or rollback mark is missing or older); the host's log says which and how to restore them."
+                    : paths.Redact($"The {lifecycle.BackendKind} backend cannot be reached: {ex.Message}"),
             });
         }
     }
@@ -105,6 +107,11 @@ internal static class VaultEndpoints
         {
             return Error(StatusCodes.Status503ServiceUnavailable, "unreachable",
                 paths.Redact($"The {lifecycle.BackendKind} backend cannot be reached ({ex.Message}). Try again when it is back."));
+        }
+        catch (Embedded.SecretStoreIntegrityException)
+        {
+            return Error(StatusCodes.Status503ServiceUnavailable, "store_integrity",
+                "The embedded secret store's files do not belong together; the host's log says which and how to restore them.");
         }
 
         if (init)

@@ -85,8 +85,11 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
     /// <summary>True when the backend was initialized but its key file could not be written yet (a new init request retries the write).</summary>
     public bool HasPendingInitialization => _pendingMaterial is not null;
 
+    /// <exception cref="SecretStoreIntegrityException">The embedded store's files do not belong together: the host must not start.</exception>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // Before anything can create a store: a lost store or key file, or a rolled-back store, stops the start here.
+        (_backend as EmbeddedSecretBackend)?.VerifyIntegrity();
         _masterKey = await MasterKeySource.ResolveAsync(_settings, _backend.Kind == EmbeddedSecretBackend.BackendKind, _logger, cancellationToken)
             .ConfigureAwait(false);
         _subscriptions.Add(_bus.Subscribe(CoreTopics.SystemStarted, Origin, _ => Post(new LifecycleCommand.Check("system:started"))));
@@ -193,6 +196,10 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
                     return;
+                }
+                catch (SecretStoreIntegrityException ex)
+                {
+                    OnIntegrityFailure(ex);
                 }
                 catch (Exception ex)
                 {
@@ -399,6 +406,8 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
         catch (KeyFileException ex)
         {
             // The backend is initialized (Vault) but its keys are only in memory: keep them for a retry, depend on nothing.
+            // The embedded store's pending store is worthless without its key: remove it.
+            (_backend as EmbeddedSecretBackend)?.AbandonInitialization();
             _pendingMaterial = _backend.Kind == EmbeddedSecretBackend.BackendKind ? null : material;
             InitFailed(ex.Reason, ex.Message + (_pendingMaterial is null
                 ? " Nothing was initialized."
@@ -574,6 +583,17 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
         _boot.Report("vault", $"The {_backend.Kind} backend cannot be reached ({message}); retrying with backoff (attempt {attempt}). " +
                               "Check VAULT_URL and that the server is running.");
         _bus.Emit(CoreTopics.VaultConnectionFailed, EventPayload.Create(("reason", "unreachable"), ("attempt", attempt), ("message", message)));
+    }
+
+    /// <summary>The store's files stopped belonging together while running (a store deleted or swapped under the host): stop
+    /// serving secrets rather than serve an old or empty store, and say what to restore.</summary>
+    private void OnIntegrityFailure(SecretStoreIntegrityException ex)
+    {
+        (_backend as EmbeddedSecretBackend)?.Seal();
+        _opened = false;
+        SetSnapshot(s => s with { UiState = SecretStoreUiState.Error, Connected = false });
+        SetMaintenance("store_integrity");
+        Fail(CoreTopics.VaultConnectionFailed, "store_integrity", ex.Message);
     }
 
     private void Reachable()

@@ -245,6 +245,27 @@ internal sealed class VaultClient
         VaultFailures.ThrowIfFailed(await SendKvAsync(call, cancellationToken), call, BaseAddress);
     }
 
+    /// <summary>Soft-deletes (<c>delete</c>), restores (<c>undelete</c>) or destroys (<c>destroy</c>) versions. Repeating it changes
+    /// nothing more, so it is retried like a safe write.</summary>
+    public async Task ChangeKvVersionsAsync(string mount, string operation, string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken)
+    {
+        if (operation is not ("delete" or "undelete" or "destroy"))
+        {
+            throw new ArgumentException($"'{operation}' is not a KV v2 version operation.", nameof(operation));
+        }
+
+        var body = new JsonObject { ["versions"] = new JsonArray(versions.Select(v => (JsonNode?)JsonValue.Create(v)).ToArray()) };
+        var call = VaultCall.Post(KvPath(mount, operation, path), body, VaultRetryKind.SafeWrite);
+        VaultFailures.ThrowIfFailed(await SendKvAsync(call, cancellationToken), call, BaseAddress);
+    }
+
+    /// <summary>Sets the key's <c>max_versions</c> (creating its metadata when the key does not exist yet).</summary>
+    public async Task WriteKvMaxVersionsAsync(string mount, string path, int maxVersions, CancellationToken cancellationToken)
+    {
+        var call = VaultCall.Post(KvPath(mount, "metadata", path), new JsonObject { ["max_versions"] = maxVersions }, VaultRetryKind.SafeWrite);
+        VaultFailures.ThrowIfFailed(await SendKvAsync(call, cancellationToken), call, BaseAddress);
+    }
+
     /// <summary>Key metadata, or null when the key does not exist.</summary>
     public async Task<KvSecretMetadata?> ReadKvMetadataAsync(string mount, string path, CancellationToken cancellationToken)
     {

@@ -5,12 +5,72 @@ namespace Lyndrix.Core.Secrets.Vault;
 
 /// <summary><see cref="IKeyValueStore"/> over the KV v2 engine at the <c>lyndrix</c> mount. A 403 becomes
 /// <see cref="SecretBackendAuthException"/> naming the path and the policy it needs.</summary>
-internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<bool> isOpen) : IKeyValueStore
+internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<bool> isOpen) : IKeyValueStore, IKeyValueHistory
 {
-    public async Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken)
+    public Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken) => ReadAsync(path, null, cancellationToken);
+
+    public Task<KvReadResult> ReadVersionAsync(string path, int version, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(version);
+        return ReadAsync(path, version, cancellationToken);
+    }
+
+    public async Task<KvMetadata?> ReadMetadataAsync(string path, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        var read = await Guard(() => client.ReadKvAsync(mount, path, null, cancellationToken), "read", "data", path);
+        var metadata = await Guard(() => client.ReadKvMetadataAsync(mount, path, cancellationToken), "read", "metadata", path);
+        if (metadata is null)
+        {
+            return null;
+        }
+
+        var versions = metadata.Versions.OrderBy(v => v.Key)
+            .Select(v => new KvVersionInfo(v.Key, VaultJson.ParseTime(v.Value.CreatedTimeText), VaultJson.ParseTime(v.Value.DeletionTimeText), v.Value.Destroyed))
+            .ToList();
+        return new KvMetadata(metadata.CurrentVersion, versions.Count > 0 ? versions[0].Version : 0, metadata.MaxVersions,
+            VaultJson.ParseTime(metadata.CreatedTimeText), VaultJson.ParseTime(metadata.UpdatedTimeText), versions);
+    }
+
+    public Task DeleteVersionsAsync(string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken) =>
+        ChangeVersionsAsync("delete", path, versions, cancellationToken);
+
+    public Task UndeleteVersionsAsync(string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken) =>
+        ChangeVersionsAsync("undelete", path, versions, cancellationToken);
+
+    public Task DestroyVersionsAsync(string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken) =>
+        ChangeVersionsAsync("destroy", path, versions, cancellationToken);
+
+    public async Task SetMaxVersionsAsync(string path, int maxVersions, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxVersions);
+        EnsureOpen();
+        await Guard(async () =>
+        {
+            await client.WriteKvMaxVersionsAsync(mount, path, maxVersions, cancellationToken);
+            return 0;
+        }, "update", "metadata", path);
+    }
+
+    private async Task ChangeVersionsAsync(string operation, string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        if (versions.Count == 0)
+        {
+            throw new ArgumentException("No version number provided.", nameof(versions));
+        }
+
+        EnsureOpen();
+        await Guard(async () =>
+        {
+            await client.ChangeKvVersionsAsync(mount, operation, path, versions, cancellationToken);
+            return 0;
+        }, "update", operation, path);
+    }
+
+    private async Task<KvReadResult> ReadAsync(string path, int? version, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var read = await Guard(() => client.ReadKvAsync(mount, path, version, cancellationToken), "read", "data", path);
         return read switch
         {
             KvSecretRead.Found found => new KvReadResult(KvReadState.Found, ToStrings(found.Data), found.Metadata.Version),

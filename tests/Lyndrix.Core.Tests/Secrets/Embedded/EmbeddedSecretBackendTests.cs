@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.Embedded;
 using Lyndrix.Core.Tests.Secrets.Support;
@@ -30,20 +30,39 @@ public class EmbeddedSecretBackendTests
     }
 
     [Test]
-    public async Task Uninitialized_until_a_key_file_exists_and_init_writes_nothing()
+    public async Task Init_leaves_a_pending_owner_only_store_that_counts_as_uninitialized_until_the_key_file_exists()
     {
         var backend = NewBackend();
         var before = await backend.GetStatusAsync(CancellationToken.None);
         var material = await backend.InitializeAsync(CancellationToken.None);
         var after = await backend.GetStatusAsync(CancellationToken.None);
+        await File.WriteAllTextAsync(_dir.File("vault_keys.enc"), "stand-in");
+        var withKeyFile = await backend.GetStatusAsync(CancellationToken.None);
         Assert.Multiple(() =>
         {
-            Assert.That(before, Is.EqualTo(new SecretBackendStatus(false, true, "embedded/1")));
+            Assert.That(before, Is.EqualTo(new SecretBackendStatus(false, true, EmbeddedSecretBackend.StatusVersion)));
             Assert.That(after.Initialized, Is.False, "nothing depends on the new key until the caller stored it");
-            Assert.That(Directory.GetFiles(_dir.Path), Is.Empty);
+            Assert.That(withKeyFile, Is.EqualTo(new SecretBackendStatus(true, true, EmbeddedSecretBackend.StatusVersion)));
+            Assert.That(FileModes.Of(_dir.File(SecretStoreSettings.EmbeddedStoreFileName)), Is.EqualTo(FileModes.OwnerOnly));
             Assert.That(Convert.FromBase64String(material.RootToken), Has.Length.EqualTo(32));
             Assert.That(material.UnsealKeys, Is.Empty);
             Assert.That(backend.Kind, Is.EqualTo("embedded"));
+        });
+    }
+
+    [Test]
+    public async Task A_pending_store_left_by_an_init_that_never_wrote_its_key_file_is_replaced_by_the_next_init()
+    {
+        var abandoned = await NewBackend().InitializeAsync(CancellationToken.None);
+        var backend = NewBackend();
+        var material = await backend.InitializeAsync(CancellationToken.None);
+        await File.WriteAllTextAsync(_dir.File("vault_keys.enc"), "stand-in");
+        var rejected = Assert.ThrowsAsync<SecretBackendUnsealRejectedException>(() => backend.UnsealAsync(abandoned, CancellationToken.None));
+        await backend.UnsealAsync(material, CancellationToken.None);
+        Assert.Multiple(() =>
+        {
+            Assert.That(rejected, Is.Not.Null, "the leftover's key does not open the new store");
+            Assert.That(material.RootToken, Is.Not.EqualTo(abandoned.RootToken));
         });
     }
 
@@ -56,14 +75,21 @@ public class EmbeddedSecretBackendTests
     }
 
     [Test]
-    public async Task Unseal_creates_an_owner_only_store_and_opens_it()
+    public async Task Unseal_opens_an_owner_only_store_and_writes_its_rollback_mark()
     {
         var (backend, _) = await OpenedAsync();
+        await backend.Store.WriteAsync("plugins/a", new Dictionary<string, string> { ["k"] = "v" }, 0, CancellationToken.None);
         var status = await backend.GetStatusAsync(CancellationToken.None);
         Assert.Multiple(() =>
         {
-            Assert.That(status, Is.EqualTo(new SecretBackendStatus(true, false, "embedded/1")));
-            Assert.That(FileModes.Of(_dir.File(SecretStoreSettings.EmbeddedStoreFileName)), Is.EqualTo(FileModes.OwnerOnly));
+            Assert.That(status, Is.EqualTo(new SecretBackendStatus(true, false, EmbeddedSecretBackend.StatusVersion)));
+            foreach (var file in Directory.GetFiles(_dir.Path).Where(f => Path.GetFileName(f).StartsWith("embedded_secrets", StringComparison.Ordinal)))
+            {
+                Assert.That(FileModes.Of(file), Is.EqualTo(FileModes.OwnerOnly), file);
+            }
+
+            Assert.That(File.Exists(_dir.File(SecretStoreSettings.EmbeddedStoreFileName) + "-wal"), "WAL mode");
+            Assert.That(backend.Mark.Read()!.Value.Sequence, Is.EqualTo(EmbeddedStoreDatabase.ReadHeader(backend.Paths.Database).Sequence));
         });
     }
 
@@ -118,7 +144,7 @@ public class EmbeddedSecretBackendTests
         var read = await restarted.Store.ReadAsync("core/auth", CancellationToken.None);
         Assert.Multiple(() =>
         {
-            Assert.That(status, Is.EqualTo(new SecretBackendStatus(true, true, "embedded/1")));
+            Assert.That(status, Is.EqualTo(new SecretBackendStatus(true, true, EmbeddedSecretBackend.StatusVersion)));
             Assert.That(sealedRead.Message, Does.Contain("sealed").And.Contain("LYNDRIX_MASTER_KEY"));
             Assert.That(read.Data!["ldap_password"], Is.EqualTo("s3cr3t-value"));
         });
@@ -143,12 +169,13 @@ public class EmbeddedSecretBackendTests
     {
         var (backend, material) = await OpenedAsync();
         await backend.Store.WriteAsync("plugins/p", new Dictionary<string, string> { ["api_token"] = "PLAINTEXT-MARKER-123" }, 0, CancellationToken.None);
-        var text = await File.ReadAllTextAsync(_dir.File(SecretStoreSettings.EmbeddedStoreFileName));
+        var text = string.Concat(Directory.GetFiles(_dir.Path).Select(f => System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(f))));
         Assert.Multiple(() =>
         {
             Assert.That(text, Does.Not.Contain("PLAINTEXT-MARKER-123"));
             Assert.That(text, Does.Not.Contain("api_token"), "field names are encrypted too");
             Assert.That(text, Does.Not.Contain(material.RootToken));
+            Assert.That(text, Does.Contain("plugins/p"), "the scan did read the store");
         });
     }
 
@@ -176,10 +203,13 @@ public class EmbeddedSecretBackendTests
         var (backend, _) = await OpenedAsync();
         await backend.Store.WriteAsync("plugins/a", new Dictionary<string, string> { ["k"] = "a-value" }, 0, CancellationToken.None);
         await backend.Store.WriteAsync("plugins/b", new Dictionary<string, string> { ["k"] = "b-value" }, 0, CancellationToken.None);
-        var path = _dir.File(SecretStoreSettings.EmbeddedStoreFileName);
-        var doc = JsonNode.Parse(await File.ReadAllTextAsync(path))!;
-        doc["secrets"]!["plugins/b"]!["ciphertext"] = doc["secrets"]!["plugins/a"]!["ciphertext"]!.GetValue<string>();
-        await File.WriteAllTextAsync(path, doc.ToJsonString());
+        using (var attacker = new SqliteConnection($"Data Source={_dir.File(SecretStoreSettings.EmbeddedStoreFileName)};Pooling=False"))
+        {
+            attacker.Open();
+            using var swap = attacker.CreateCommand();
+            swap.CommandText = "UPDATE versions SET ciphertext = (SELECT ciphertext FROM versions WHERE path = 'plugins/a') WHERE path = 'plugins/b'";
+            Assert.That(swap.ExecuteNonQuery(), Is.EqualTo(1));
+        }
 
         var ex = Assert.ThrowsAsync<InvalidDataException>(() => backend.Store.ReadAsync("plugins/b", CancellationToken.None))!;
         Assert.Multiple(async () =>
@@ -190,42 +220,33 @@ public class EmbeddedSecretBackendTests
     }
 
     [Test]
-    public async Task A_damaged_store_file_gives_a_clear_error()
+    public async Task A_damaged_store_file_is_refused_with_a_clear_error()
     {
         var (backend, _) = await OpenedAsync();
-        await File.WriteAllTextAsync(_dir.File(SecretStoreSettings.EmbeddedStoreFileName), "{ not json");
-        var ex = Assert.ThrowsAsync<InvalidDataException>(() => backend.Store.ReadAsync("plugins/a", CancellationToken.None))!;
-        Assert.That(ex.Message, Does.Contain("not valid JSON").And.Contain("backup"));
+        backend.Seal();
+        await File.WriteAllTextAsync(_dir.File(SecretStoreSettings.EmbeddedStoreFileName), "{ not a database, not even close; padding padding padding padding padding padding padding padding padding padding }");
+        foreach (var companion in new[] { "-wal", "-shm" })
+        {
+            File.Delete(_dir.File(SecretStoreSettings.EmbeddedStoreFileName) + companion);
+        }
+
+        var ex = Assert.ThrowsAsync<SecretStoreIntegrityException>(() => NewBackend().GetStatusAsync(CancellationToken.None))!;
+        Assert.That(ex.Message, Does.Contain("not an embedded secret store").And.Contain("backup"));
     }
 
     [Test]
-    public async Task A_store_file_without_key_file_counts_as_initialized_so_nothing_overwrites_it()
+    public async Task A_store_without_its_key_file_is_refused_and_never_initialized_over()
     {
         await OpenedAsync();
         File.Delete(_dir.File("vault_keys.enc"));
         var backend = NewBackend();
-        Assert.Multiple(async () =>
-        {
-            Assert.That((await backend.GetStatusAsync(CancellationToken.None)).Initialized, Is.True);
-            Assert.ThrowsAsync<InvalidOperationException>(() => backend.InitializeAsync(CancellationToken.None));
-        });
-    }
-
-    [Test]
-    public async Task A_failed_write_keeps_the_previous_store_and_version()
-    {
-        var (backend, material) = await OpenedAsync();
-        await backend.Store.WriteAsync("plugins/a", new Dictionary<string, string> { ["k"] = "v1" }, 0, CancellationToken.None);
-        var crashing = new EmbeddedSecretBackend(_dir.File("vault_keys.enc"),
-            new EmbeddedStoreFile(_dir.File(SecretStoreSettings.EmbeddedStoreFileName), new Lyndrix.Core.Secrets.KeyFile.AtomicFileWriter(_ => throw new IOException("simulated crash"))),
-            TimeProvider.System);
-        await crashing.UnsealAsync(material, CancellationToken.None);
-        Assert.ThrowsAsync<IOException>(() => crashing.Store.WriteAsync("plugins/a", new Dictionary<string, string> { ["k"] = "v2" }, 1, CancellationToken.None));
-        var read = await backend.Store.ReadAsync("plugins/a", CancellationToken.None);
+        var status = Assert.ThrowsAsync<SecretStoreIntegrityException>(() => backend.GetStatusAsync(CancellationToken.None))!;
+        var init = Assert.ThrowsAsync<SecretStoreIntegrityException>(() => backend.InitializeAsync(CancellationToken.None));
         Assert.Multiple(() =>
         {
-            Assert.That(read.Data!["k"], Is.EqualTo("v1"));
-            Assert.That(read.Version, Is.EqualTo(1));
+            Assert.That(status.Message, Does.Contain("embedded_secrets.db").And.Contain("vault_keys.enc").And.Contain("Restore"));
+            Assert.That(init, Is.Not.Null);
+            Assert.That(File.Exists(_dir.File(SecretStoreSettings.EmbeddedStoreFileName)));
         });
     }
 
@@ -238,7 +259,12 @@ public class EmbeddedSecretBackendTests
     public async Task Malformed_paths_are_refused(string path)
     {
         var (backend, _) = await OpenedAsync();
-        Assert.ThrowsAsync<ArgumentException>(() => backend.Store.ReadAsync(path, CancellationToken.None));
+        Assert.Multiple(() =>
+        {
+            Assert.ThrowsAsync<ArgumentException>(() => backend.Store.ReadAsync(path, CancellationToken.None));
+            Assert.ThrowsAsync<ArgumentException>(() => backend.Store.WriteAsync(path, new Dictionary<string, string>(), null, CancellationToken.None));
+            Assert.ThrowsAsync<ArgumentException>(() => backend.History.ReadMetadataAsync(path, CancellationToken.None));
+        });
     }
 
     [Test]

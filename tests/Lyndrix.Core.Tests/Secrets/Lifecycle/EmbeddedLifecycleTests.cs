@@ -164,17 +164,55 @@ public class EmbeddedLifecycleTests
     }
 
     [Test]
-    public async Task A_lost_key_file_is_reported_as_missing_not_as_a_wrong_key()
+    public async Task A_lost_key_file_refuses_the_start_naming_both_files()
     {
         await InitializeStoreAsync();
         File.Delete(_dir.File(VaultKeyFile.FileName));
-        await using var h = await StartAsync();
-        await h.Events.WaitFor(CoreTopics.VaultUnsealFailed);
-        var failure = h.Events.Last(CoreTopics.VaultUnsealFailed).Payload;
+        var ex = Assert.ThrowsAsync<SecretStoreIntegrityException>(() => StartAsync())!;
         Assert.Multiple(() =>
         {
-            Assert.That(failure.GetString("reason"), Is.EqualTo("key_file_missing"));
-            Assert.That(failure.GetString("message"), Does.Contain(VaultKeyFile.FileName).And.Contain("backup"));
+            Assert.That(ex.Message, Does.Contain(_dir.File(VaultKeyFile.FileName)).And.Contain(_dir.File(SecretStoreSettings.EmbeddedStoreFileName)));
+            Assert.That(ex.Message, Does.Contain("Restore"));
+            Assert.That(File.Exists(_dir.File(VaultKeyFile.FileName)), Is.False, "nothing was initialized in its place");
+        });
+    }
+
+    [Test]
+    public async Task A_lost_store_refuses_the_start_instead_of_creating_an_empty_one()
+    {
+        await InitializeStoreAsync();
+        foreach (var file in Directory.GetFiles(_dir.Path, SecretStoreSettings.EmbeddedStoreFileName + "*"))
+        {
+            File.Delete(file);
+        }
+
+        var ex = Assert.ThrowsAsync<SecretStoreIntegrityException>(() => StartAsync())!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(ex.Message, Does.Contain(_dir.File(VaultKeyFile.FileName)).And.Contain(_dir.File(SecretStoreSettings.EmbeddedStoreFileName)));
+            Assert.That(ex.Message, Does.Contain("Restore").And.Contain("empty"));
+            Assert.That(File.Exists(_dir.File(SecretStoreSettings.EmbeddedStoreFileName)), Is.False, "no empty store was created");
+        });
+    }
+
+    [Test]
+    public async Task A_store_deleted_while_running_closes_the_store_and_says_what_to_restore()
+    {
+        await using var h = await StartAsync();
+        await h.Events.WaitFor(CoreTopics.VaultReadyForData);
+        foreach (var file in Directory.GetFiles(_dir.Path, SecretStoreSettings.EmbeddedStoreFileName + "*"))
+        {
+            File.Delete(file);
+        }
+
+        await h.Events.WaitFor(CoreTopics.VaultConnectionFailed);
+        var failure = h.Events.Last(CoreTopics.VaultConnectionFailed).Payload;
+        Assert.Multiple(() =>
+        {
+            Assert.That(failure.GetString("reason"), Is.EqualTo("store_integrity"));
+            Assert.That(failure.GetString("message"), Does.Contain(SecretStoreSettings.EmbeddedStoreFileName));
+            Assert.ThrowsAsync<SecretBackendSealedException>(() => h.Backend.Store.ReadAsync("plugins/p", CancellationToken.None));
+            Assert.That(h.Lifecycle.Snapshot.UiState, Is.EqualTo(SecretStoreUiState.Error));
         });
     }
 
