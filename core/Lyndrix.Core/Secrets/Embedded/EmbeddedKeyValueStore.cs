@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -273,21 +272,19 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
             return new KvReadResult(KvReadState.SoftDeleted, null, version);
         }
 
+        // GetFieldValue copies the column in one call; GetBytes would open an incremental blob handle per read (far slower).
         var sealedValue = reader.GetFieldValue<byte[]>(3);
         return new KvReadResult(KvReadState.Found, Decrypt(session, path, version, sealedValue), version);
     }
 
-    private IReadOnlyDictionary<string, string> Decrypt(EmbeddedStoreSession session, string path, int version, byte[] sealedValue)
+    private static Dictionary<string, string> Decrypt(EmbeddedStoreSession session, string path, int version, ReadOnlySpan<byte> sealedValue)
     {
-        byte[]? plaintext = null;
-        var length = 0;
+        Span<byte> plaintext = default;
         try
         {
-            length = EmbeddedCipher.PlaintextLength(sealedValue.Length);
-            plaintext = ArrayPool<byte>.Shared.Rent(length);
-            EmbeddedCipher.Open(session.Aead, sealedValue, EmbeddedCipher.SecretAssociatedData(path, version), plaintext.AsSpan(0, length));
-            return JsonSerializer.Deserialize<Dictionary<string, string>>(plaintext.AsSpan(0, length))
-                   ?? throw new InvalidDataException($"Secret '{path}' (version {version}) holds no fields.");
+            plaintext = session.PlaintextBuffer(EmbeddedCipher.PlaintextLength(sealedValue.Length));
+            EmbeddedCipher.Open(session.Aead, sealedValue, session.AssociatedData(path, version), plaintext);
+            return ParseFields(plaintext);
         }
         catch (Exception ex) when (ex is CryptographicException or JsonException)
         {
@@ -297,12 +294,39 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
         }
         finally
         {
-            if (plaintext is not null)
-            {
-                CryptographicOperations.ZeroMemory(plaintext.AsSpan(0, length));
-                ArrayPool<byte>.Shared.Return(plaintext);
-            }
+            CryptographicOperations.ZeroMemory(plaintext);
         }
+    }
+
+    /// <summary>The fields of a version: the JSON object of strings that <see cref="WriteAsync"/> serialized. Read with the reader
+    /// rather than the serializer because it runs on every read.</summary>
+    /// <exception cref="JsonException">Not an object of strings.</exception>
+    private static Dictionary<string, string> ParseFields(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("The fields are not a JSON object.");
+        }
+
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+            {
+                throw new JsonException("A field is not a string.");
+            }
+
+            fields[name] = reader.GetString()!;
+        }
+
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            throw new JsonException("The fields do not end where the object does.");
+        }
+
+        return fields;
     }
 
     private static void Execute(EmbeddedStoreSession session, SqliteTransaction transaction, string sql, params (string Name, object Value)[] parameters)

@@ -82,8 +82,18 @@ internal sealed class ModuleSecretScope : IModuleSecretScope
         }
     }
 
-    private Task<KvReadResult> ReadAsync(CancellationToken cancellationToken) =>
-        Call(store => store.ReadAsync(Path, cancellationToken), "read", cancellationToken);
+    // Not through Call: reads are the hot path, so no closure and one state machine less; the same exceptions are translated.
+    private async Task<KvReadResult> ReadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store().ReadAsync(Path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not KvCasMismatchException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            throw Unavailable(ex, "read");
+        }
+    }
 
     private async Task<T> Call<T>(Func<IKeyValueStore, Task<T>> operation, string verb, CancellationToken cancellationToken)
     {
@@ -101,18 +111,23 @@ internal sealed class ModuleSecretScope : IModuleSecretScope
         }
         catch (Exception ex)
         {
-            var why = ex switch
-            {
-                SecretBackendSealedException => "the secret store is sealed; it needs an unseal with the master key",
-                SecretBackendUnreachableException => "the secret store cannot be reached; the host retries and restores access on its own",
-                SecretBackendAuthException => "the secret store refused the host's token; see vault:auth_failed in the log",
-                OperationCanceledException => "the secret store did not answer in time",
-                _ => "the secret store failed",
-            };
-
-            // The inner exception's message comes from our own backends and names paths, never values.
-            throw new SecretStoreUnavailableException($"Secrets of module {ModuleId} cannot be {(verb == "read" ? "read" : "written")} now: {why}. ({ex.Message})", ex);
+            throw Unavailable(ex, verb);
         }
+    }
+
+    private SecretStoreUnavailableException Unavailable(Exception ex, string verb)
+    {
+        var why = ex switch
+        {
+            SecretBackendSealedException => "the secret store is sealed; it needs an unseal with the master key",
+            SecretBackendUnreachableException => "the secret store cannot be reached; the host retries and restores access on its own",
+            SecretBackendAuthException => "the secret store refused the host's token; see vault:auth_failed in the log",
+            OperationCanceledException => "the secret store did not answer in time",
+            _ => "the secret store failed",
+        };
+
+        // The inner exception's message comes from our own backends and names paths, never values.
+        return new SecretStoreUnavailableException($"Secrets of module {ModuleId} cannot be {(verb == "read" ? "read" : "written")} now: {why}. ({ex.Message})", ex);
     }
 
     private void EnsureKey(string key)
