@@ -175,15 +175,8 @@ internal sealed partial class PluginsCommand : ICliCommand
     private static async Task<int> PostAsync(CliContext context, PluginsCommandClient api, string path, CancellationToken cancellationToken)
     {
         var (status, body, error) = await api.PostAsync(path, cancellationToken).ConfigureAwait(false);
-        if (error is not null)
+        if (await ReportNoAnswerAsync(context, status, error).ConfigureAwait(false))
         {
-            await context.Error.WriteLineAsync(error).ConfigureAwait(false);
-            return 1;
-        }
-
-        if (status is 401 or 403)
-        {
-            await context.Error.WriteLineAsync(PluginsCommandClient.AuthHelp(status)).ConfigureAwait(false);
             return 1;
         }
 

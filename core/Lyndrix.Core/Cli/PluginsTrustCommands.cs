@@ -129,17 +129,22 @@ internal sealed partial class PluginsCommand
         return 1;
     }
 
-    private static async Task<bool> ReportFailureAsync(CliContext context, int status, string text, string? error)
+    /// <summary>Reports that no host answered, or that it refused the session; true when the command should stop.</summary>
+    private static async Task<bool> ReportNoAnswerAsync(CliContext context, int status, string? error)
     {
-        if (error is not null)
+        var message = error ?? (status is 401 or 403 ? PluginsCommandClient.AuthHelp(status) : null);
+        if (message is not null)
         {
-            await context.Error.WriteLineAsync(error).ConfigureAwait(false);
-            return true;
+            await context.Error.WriteLineAsync(message).ConfigureAwait(false);
         }
 
-        if (status is 401 or 403)
+        return message is not null;
+    }
+
+    private static async Task<bool> ReportFailureAsync(CliContext context, int status, string text, string? error)
+    {
+        if (await ReportNoAnswerAsync(context, status, error).ConfigureAwait(false))
         {
-            await context.Error.WriteLineAsync(PluginsCommandClient.AuthHelp(status)).ConfigureAwait(false);
             return true;
         }
 
