@@ -35,6 +35,13 @@ internal sealed class PluginEntry(PluginDescriptor descriptor)
     /// <summary>How the folder was last verified: builtin, any, pinned, signed:&lt;key id&gt; or refused.</summary>
     public string? Trust { get; set; }
 
+    /// <summary>Automatic restarts of its crashed process since the operator last enabled or reloaded it, or since it last
+    /// ran a minute without crashing (<c>LYNDRIX_PLUGIN_RESTARTS</c>).</summary>
+    public int Restarts { get; set; }
+
+    /// <summary>When it last became active (<see cref="Environment.TickCount64"/>).</summary>
+    public long ActiveSince { get; set; }
+
     /// <summary>A setup that timed out and is still running: it keeps the plugin's code alive until it ends.</summary>
     public Task? StraySetup { get; set; }
 }

@@ -34,6 +34,9 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     private readonly PluginTrustVerifier _trust;
     private readonly IsolationSettings? _isolation;
     private readonly ILoggerFactory _loggerFactory;
+    /// <summary>A process that ran this long before crashing starts again with its full allowance of restarts.</summary>
+    private static readonly TimeSpan StableRun = TimeSpan.FromMinutes(1);
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _snapshot = new();
@@ -154,6 +157,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
 
         await PersistAsync(entry, enabled: true).ConfigureAwait(false);
+        entry.Restarts = 0;
         if (entry.State != PluginState.Active)
         {
             await StartWithPlanAsync(entry).ConfigureAwait(false);
@@ -191,6 +195,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     /// starts it again if it is enabled.</summary>
     public Task<PluginInfo> ReloadAsync(string id, CancellationToken cancellationToken) => RunAsync(id, async entry =>
     {
+        entry.Restarts = 0;
         if (entry.State is PluginState.Active or PluginState.Initializing)
         {
             await StopAsync(entry, PluginState.Initializing, "Reloading.").ConfigureAwait(false);
@@ -526,6 +531,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
         entry.Module = module;
         entry.StraySetup = null;
+        entry.ActiveSince = Environment.TickCount64;
         SetState(entry, PluginState.Active, null);
         _logger.LogInformation("Plugin {Id} {Version} active", entry.Id, manifest.Version);
         EmitStateChanged(entry);
@@ -656,7 +662,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
     }
 
-    /// <summary>An isolated plugin's process ended on its own (crash, kill, memory limit): the plugin fails, the rest goes on.</summary>
+    /// <summary>An isolated plugin's process ended on its own (crash, kill, memory limit): the plugin fails, the rest goes
+    /// on; with <c>LYNDRIX_PLUGIN_RESTARTS</c> it is started again after a growing pause.</summary>
     private async Task OnChildExitedAsync(PluginEntry entry, string reason)
     {
         if (_stopping.IsCancellationRequested)
@@ -667,10 +674,58 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            if (entry.Isolated is not null && entry.State is PluginState.Active or PluginState.Initializing)
+            if (entry.Isolated is null || entry.State is not (PluginState.Active or PluginState.Initializing))
             {
-                await FailAsync(entry, reason).ConfigureAwait(false);
+                return;
             }
+
+            if (entry.State == PluginState.Active && Environment.TickCount64 - entry.ActiveSince > StableRun.TotalMilliseconds)
+            {
+                entry.Restarts = 0;
+            }
+
+            var allowed = _isolation?.Restarts ?? 0;
+            if (entry.State != PluginState.Active || entry.Restarts >= allowed)
+            {
+                await FailAsync(entry, allowed == 0 ? reason : $"{reason} Not restarted: {allowed} restart(s) used (LYNDRIX_PLUGIN_RESTARTS).").ConfigureAwait(false);
+                return;
+            }
+
+            entry.Restarts++;
+            var pause = TimeSpan.FromSeconds(Math.Min(30, 1 << (entry.Restarts - 1)));
+            await FailAsync(entry, $"{reason} Restarting in {pause.TotalSeconds:0}s (restart {entry.Restarts} of {allowed}, LYNDRIX_PLUGIN_RESTARTS).").ConfigureAwait(false);
+            _ = RestartAsync(entry, pause);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task RestartAsync(PluginEntry entry, TimeSpan pause)
+    {
+        try
+        {
+            await Task.Delay(pause, _stopping.Token).ConfigureAwait(false);
+            await _gate.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            // Only if nobody acted in between: an operator's disable, reload or unload wins.
+            if (entry.State == PluginState.Failed && entry.Enabled && entry.Isolated is null && entry.Module is null)
+            {
+                _logger.LogInformation("Plugin {Id}: restarting its process (restart {Restart})", entry.Id, entry.Restarts);
+                await ActivateAsync(entry, _stopping.Token).ConfigureAwait(false);
+                await RetryBlockedAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
         }
         finally
         {

@@ -58,6 +58,34 @@ public sealed class AttackerModule : ILyndrixModule
         Try("secret_path_escape", () => context.GetSecretAsync("../../plugins/test.victim", cancellationToken).GetAwaiter().GetResult(), typeof(ArgumentException));
         InspectFields(context);
         InspectEnvironment();
+        ProbeFiles(context.Settings.TryGetValue("probe_paths", out var paths) ? paths : null);
+    }
+
+    /// <summary>Tries to list or read each path (the host's key files, database, logs; the host process's memory map):
+    /// one neutral FILE line each, since what is reachable depends on how the operator runs the plugin.</summary>
+    private void ProbeFiles(string? paths)
+    {
+        var targets = (paths ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (OperatingSystem.IsLinux())
+        {
+            var parent = File.ReadAllText("/proc/self/stat").Split(' ')[3];
+            targets.Add($"/proc/{parent}/maps");
+        }
+
+        foreach (var target in targets)
+        {
+            string outcome;
+            try
+            {
+                outcome = Directory.Exists(target) ? $"listed {Directory.GetFileSystemEntries(target).Length} entries" : $"read {File.ReadAllBytes(target).Length} bytes";
+            }
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+            {
+                outcome = "denied " + ex.GetType().Name;
+            }
+
+            _report.Append("FILE ").Append(target).Append(": ").Append(outcome).Append('\n');
+        }
     }
 
     private void Check(string name, bool ok, string detail) => _report.Append("CHECK ").Append(name).Append(": ").Append(ok ? "ok " : "LEAK ").Append(detail).Append('\n');
@@ -168,7 +196,16 @@ public sealed class AttackerModule : ILyndrixModule
 
         // An isolated plugin's parent is the host: its native environment block is readable to the same user.
         var parent = File.ReadAllText("/proc/self/stat").Split(' ')[3];
-        var parentEnv = File.Exists($"/proc/{parent}/environ") ? File.ReadAllText($"/proc/{parent}/environ").Split('\0') : [];
+        string[] parentEnv;
+        try
+        {
+            parentEnv = File.ReadAllText($"/proc/{parent}/environ").Split('\0');
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
+        {
+            parentEnv = [];
+        }
+
         var parentLeaks = parentEnv.Where(entry => entry.IndexOf('=') is > 0 and var eq && SecretNames.Any(s => entry[..eq] == s)
                                                    && entry[(entry.IndexOf('=') + 1)..].Any(c => c != '*')).Select(entry => entry[..entry.IndexOf('=')]).ToList();
         Check("parent_environ", parentLeaks.Count == 0, parentLeaks.Count == 0 ? $"parent {parent}: no host secret" : $"parent {parent} readable: " + string.Join(",", parentLeaks));

@@ -41,11 +41,15 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
     public static IsolatedModule Start(PluginDescriptor descriptor, IsolationSettings settings, ILogger logger, Action<string> exited)
     {
         var id = descriptor.Manifest!.Id;
+        var user = settings.UserFor(id) is { } account ? PluginUser.Resolve(account.Name, account.Setting) : null;
         var workDir = Path.Combine(settings.WorkRoot, id);
         Directory.CreateDirectory(workDir);
         if (!OperatingSystem.IsWindows())
         {
+            // Others may pass through the root of the working directories (to reach their own), never list it.
+            File.SetUnixFileMode(settings.WorkRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             File.SetUnixFileMode(workDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            user?.Own(workDir);
         }
 
         var info = new ProcessStartInfo(settings.Command[0])
@@ -56,6 +60,11 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (user is not null)
+        {
+            info.UserName = user.Name;
+        }
+
         foreach (var arg in settings.Command.Skip(1))
         {
             info.ArgumentList.Add(arg);
@@ -79,7 +88,20 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
             }
         };
         process.Exited += (_, _) => module.OnExited();
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex) when (user is not null)
+        {
+            process.Dispose();
+            var closed = new[] { workDir, settings.Command[^1], descriptor.Folder }.Select(PluginUser.FirstClosedFolder).FirstOrDefault(d => d is not null);
+            throw new PluginLoadException(
+                $"Could not start the plugin's process as '{user.Name}': {ex.Message}. That account must be able to pass through the folders " +
+                $"to its working directory ({workDir}), the host's files ({settings.Command[^1]}) and the plugin folder ({descriptor.Folder})" +
+                (closed is null ? "." : $"; {closed} is closed to others (chmod o+x it, or move the files)."));
+        }
+
         process.BeginErrorReadLine();
         return module;
     }

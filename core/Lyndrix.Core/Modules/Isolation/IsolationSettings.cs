@@ -24,6 +24,10 @@ internal sealed record IsolationSettings
 
     public required IConfigSource Config { get; init; }
 
+    /// <summary><c>LYNDRIX_PLUGIN_RESTARTS</c>: how many times a crashed isolated plugin is started again (with backoff)
+    /// before it stays failed; 0 (default) never.</summary>
+    public int Restarts { get; init; }
+
     public static IsolationSettings Read(SettingsReader r, string storageDir)
     {
         var mode = r.String("LYNDRIX_PLUGIN_ISOLATION", InProcess).Trim().ToLowerInvariant();
@@ -33,7 +37,11 @@ internal sealed record IsolationSettings
             mode = InProcess;
         }
 
-        return new IsolationSettings { DefaultMode = mode, Command = HostCommand(), WorkRoot = Path.Combine(storageDir, "plugins"), Config = r.Source };
+        var restarts = r.Int("LYNDRIX_PLUGIN_RESTARTS", 0, 0, 100);
+        return new IsolationSettings
+        {
+            DefaultMode = mode, Command = HostCommand(), WorkRoot = Path.Combine(storageDir, "plugins"), Config = r.Source, Restarts = restarts,
+        };
     }
 
     /// <summary>How to start this executable again: the apphost itself, or <c>dotnet</c> with the entry assembly.</summary>
@@ -60,6 +68,16 @@ internal sealed record IsolationSettings
 
     public int? MemoryLimitMb(string id) =>
         int.TryParse(Config.Get(ModuleSettings.VariableName(id, "MEMORY_MB")), NumberStyles.Integer, CultureInfo.InvariantCulture, out var mb) && mb > 0 ? mb : null;
+
+    /// <summary>The account the plugin's process runs as: <c>LYNDRIX_PLUGIN_&lt;ID&gt;_USER</c>, else <c>LYNDRIX_PLUGIN_USER</c>;
+    /// null runs it as the host's own account.</summary>
+    public (string Setting, string Name)? UserFor(string id)
+    {
+        var perPlugin = ModuleSettings.VariableName(id, "USER");
+        return Config.Get(perPlugin)?.Trim() is { Length: > 0 } own ? (perPlugin, own)
+            : Config.Get("LYNDRIX_PLUGIN_USER")?.Trim() is { Length: > 0 } shared ? ("LYNDRIX_PLUGIN_USER", shared)
+            : null;
+    }
 
     /// <summary>The child's whole environment: what .NET needs to start, and the GC heap limit; nothing of the host's.</summary>
     public IEnumerable<(string Name, string Value)> ChildEnvironment(string id)

@@ -40,10 +40,11 @@ internal sealed class HostProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static HostProcess Start(IReadOnlyDictionary<string, string> environment, int port, string workingDirectory)
+    /// <param name="executable">Another copy of <c>lyndrix.dll</c> than the built one (e.g. staged where another account can read it).</param>
+    public static HostProcess Start(IReadOnlyDictionary<string, string> environment, int port, string workingDirectory, string? executable = null)
     {
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Executable);
+        info.ArgumentList.Add(executable ?? Executable);
         info.ArgumentList.Add("run");
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("LYNDRIX_", StringComparison.Ordinal) || k.StartsWith("VAULT_", StringComparison.Ordinal) || k.StartsWith("DB_", StringComparison.Ordinal)).ToList())
         {

@@ -18,25 +18,49 @@ public sealed class MaliciousPluginTests
         "secret_path_escape", "context_fields_seen", "ports_tried", "environment", "proc_self_environ", "parent_environ",
     ];
 
+    /// <summary>The account isolated plugins run as in the <c>process-user</c> case; created by the test (CI runs as root).</summary>
+    private const string PluginAccount = "lyndrix-plugin-test";
+
     [TestCase("inprocess")]
     [TestCase("process")]
-    public async Task A_malicious_plugin_in_the_real_host_reaches_no_secret_no_foreign_capability_and_cannot_replace_local(string isolation)
+    [TestCase("process-user")]
+    public async Task A_malicious_plugin_in_the_real_host_reaches_no_secret_no_foreign_capability_and_cannot_replace_local(string mode)
     {
+        var isolation = mode == "inprocess" ? "inprocess" : "process";
+        var asUser = mode == "process-user";
+        if (asUser)
+        {
+            await EnsureAccountAsync(PluginAccount);
+        }
+
         await PluginFixtures.EnsureBuiltAsync();
         using var dir = new TempDirectory("lyndrix-attack");
+        File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
         PluginFixtures.CopyDirectory(PluginFixtures.Published("Attacker"), Path.Combine(dir.Sub("plugins"), "attacker"));
-        var report = dir.File("report.txt");
+        var outDir = dir.Sub("out");
+        File.SetUnixFileMode(outDir, (UnixFileMode)0b111_111_111);
+        var report = Path.Combine(outDir, "report.txt");
+        var (security, storage, logs) = (dir.Sub("security"), dir.Sub("storage"), dir.Sub("logs"));
+        string[] hostFiles = [Path.Combine(security, "vault_keys.enc"), Path.Combine(security, "embedded_secrets.db"), Path.Combine(storage, "lyndrix.db"), Path.Combine(logs, "lyndrix.log")];
         var marker = "Mk-" + Guid.NewGuid().ToString("N");
         var adminPasswordFile = dir.File("admin-password");
         File.WriteAllText(adminPasswordFile, "Adm1n-" + marker + "\n");
         File.SetUnixFileMode(adminPasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var executable = HostProcess.Executable;
+        if (asUser && Lyndrix.Core.Modules.Isolation.PluginUser.FirstClosedFolder(executable) is not null)
+        {
+            // The checkout sits where the plugin's account cannot reach (e.g. under /root): run a copy it can read.
+            PluginFixtures.CopyDirectory(Path.GetDirectoryName(executable)!, dir.Sub("host"));
+            executable = Path.Combine(dir.Path, "host", Path.GetFileName(executable));
+        }
+
         var port = HostProcess.FreePort();
         await using var host = HostProcess.Start(new Dictionary<string, string>
         {
             ["ENV_TYPE"] = "dev",
-            ["STORAGE_DIR"] = dir.Sub("storage"),
-            ["SECURITY_DIR"] = dir.Sub("security"),
-            ["LOGS_DIR"] = dir.Sub("logs"),
+            ["STORAGE_DIR"] = storage,
+            ["SECURITY_DIR"] = security,
+            ["LOGS_DIR"] = logs,
             ["PLUGINS_DIR"] = dir.Sub("plugins"),
             ["LYNDRIX_MASTER_KEY"] = "Master-" + marker,
             ["DB_PASSWORD"] = "Db-" + marker,
@@ -44,8 +68,10 @@ public sealed class MaliciousPluginTests
             ["LYNDRIX_TOKEN"] = "Tok-" + marker,
             ["LYNDRIX_ADMIN_PASSWORD_FILE"] = adminPasswordFile,
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_REPORT"] = report,
+            ["LYNDRIX_PLUGIN_TEST_ATTACKER_PROBE_PATHS"] = string.Join(';', [security, logs, .. hostFiles]),
             ["LYNDRIX_PLUGIN_ISOLATION"] = isolation,
-        }, port, dir.Path);
+            ["LYNDRIX_PLUGIN_USER"] = asUser ? PluginAccount : "",
+        }, port, dir.Path, executable);
         await host.WaitForBootAsync(TimeSpan.FromSeconds(90));
 
         Assert.That(File.Exists(report), Is.True, "the attacker ran its setup\n" + host.Output);
@@ -71,6 +97,18 @@ public sealed class MaliciousPluginTests
                 Assert.That(lines, Has.Some.StartWith("CHECK parent_environ: ok"));
             }
             Assert.That(lines.Where(l => l.Contains(": LEAK ", StringComparison.Ordinal)), Is.Empty, "no escape worked:\n" + string.Join("\n", lines));
+
+            // The host's files: out of reach only when the child runs as another account; readable otherwise (what the
+            // README says: without LYNDRIX_PLUGIN_USER the process boundary guards memory, not files).
+            var files = lines.Where(l => l.StartsWith("FILE ", StringComparison.Ordinal)).ToList();
+            Assert.That(files, Has.Count.EqualTo(hostFiles.Length + 3), "every path was tried, the host's memory map included");
+            foreach (var file in hostFiles)
+            {
+                Assert.That(File.Exists(file), Is.True, $"{file} exists, so a refusal is a refusal");
+                Assert.That(files, Has.Some.StartWith($"FILE {file}: " + (asUser ? "denied UnauthorizedAccessException" : "read ")));
+            }
+
+            Assert.That(files.Where(l => l.Contains("/maps: ", StringComparison.Ordinal)), Has.All.Contain(asUser ? "denied" : "read "));
         });
 
         // 'local' is still the core's: a wrong password fails, the password read from the _FILE works.
@@ -83,5 +121,22 @@ public sealed class MaliciousPluginTests
         var health = await host.Http.GetStringAsync("/api/health");
         Assert.That(health, Does.Not.Contain("attacker"));
         Assert.That(host.Output, Does.Not.Contain(marker), "no secret value in the host's output");
+    }
+
+    private static async Task EnsureAccountAsync(string name)
+    {
+        if (!Lyndrix.Core.Modules.Isolation.PluginUser.HostIsRoot)
+        {
+            Assert.Ignore("Running a plugin as another account needs a root host; CI runs as root.");
+        }
+
+        using var id = System.Diagnostics.Process.Start("id", ["-u", name])!;
+        await id.WaitForExitAsync();
+        if (id.ExitCode != 0)
+        {
+            using var add = System.Diagnostics.Process.Start("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])!;
+            await add.WaitForExitAsync();
+            Assert.That(add.ExitCode, Is.Zero, $"useradd {name}");
+        }
     }
 }
