@@ -8,7 +8,9 @@ namespace Probe;
 /// Settings: setup = ok|throw|hang (hang_ms), subscribe = comma-separated topics (each event is echoed on echo_topic),
 /// secret_key/secret_value (written then read back), provider_id (registers an auth provider), task = true (a background
 /// loop until cancelled), emit_on_setup = topic, teardown = ok|throw|hang, catch_denied = true (permission errors are
-/// reported on probe:denied instead of failing setup), health = ok|degraded|throw|hang, crash_after_ms = N (FailFast after N ms).
+/// reported on probe:denied instead of failing setup), health = ok|degraded|throw|hang, crash_after_ms = N (FailFast after N ms),
+/// teardown = wedge (starts a foreground thread that never ends, then hangs: its process cannot exit by itself),
+/// allocate_mb = N (after setup, a thread allocates N MB and keeps it: past a memory limit, the process dies).
 /// </summary>
 public sealed class ProbeModule : ILyndrixModule
 {
@@ -91,6 +93,22 @@ public sealed class ProbeModule : ILyndrixModule
             }, CancellationToken.None);
         }
 
+        if (Setting("allocate_mb") is { } allocate)
+        {
+            var hold = new List<byte[]>();
+            new Thread(() =>
+            {
+                for (var mb = 0; mb < int.Parse(allocate, CultureInfo.InvariantCulture); mb++)
+                {
+                    var chunk = new byte[1024 * 1024];
+                    Array.Fill(chunk, (byte)1);
+                    hold.Add(chunk);
+                }
+
+                Thread.Sleep(Timeout.Infinite);
+            }) { IsBackground = true }.Start();
+        }
+
         context.Logger.LogProbe("probe {0} set up", id);
     }
 
@@ -102,6 +120,10 @@ public sealed class ProbeModule : ILyndrixModule
                 throw new InvalidOperationException("probe teardown failure requested");
             case "hang":
                 await Task.Delay(Timeout.Infinite, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+                break;
+            case "wedge":
+                new Thread(() => Thread.Sleep(Timeout.Infinite)) { IsBackground = false }.Start();
+                await Task.Delay(Timeout.Infinite, CancellationToken.None);
                 break;
         }
     }

@@ -150,10 +150,11 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         }
 
         var code = _process.ExitCode;
+        var limit = _settings.MemoryLimitMb(_descriptor.Manifest!.Id) is { } mb ? $"; it may have exceeded its {mb} MB memory limit" : "";
         var reason = code switch
         {
-            134 => "aborted (SIGABRT: Environment.FailFast, a stack overflow or an unhandled exception)",
-            137 => $"was killed (SIGKILL{(_settings.MemoryLimitMb(_descriptor.Manifest!.Id) is { } mb ? $"; it may have exceeded its {mb} MB memory limit" : "")})",
+            134 => $"aborted (SIGABRT: Environment.FailFast, a stack overflow or an unhandled exception, e.g. out of memory{limit})",
+            137 => $"was killed (SIGKILL{limit})",
             _ => $"exited with code {code}",
         };
         _exited($"The plugin's process ({_process.Id}) {reason}.");
@@ -164,21 +165,27 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
     {
         _disposing = true;
         _rpc?.Dispose();
-        try
-        {
-            _process.StandardInput.Close();
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or InvalidOperationException or IOException)
+        if (!_process.HasExited)
         {
             try
             {
+                _process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // Already gone: the pipe broke.
+            }
+
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _logger.LogWarning("The plugin's process ({Pid}) did not end within 2s after its channel closed; killed", _process.Id);
                 _process.Kill(entireProcessTree: true);
                 await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (InvalidOperationException)
-            {
             }
         }
 

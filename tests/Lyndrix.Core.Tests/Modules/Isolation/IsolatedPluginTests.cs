@@ -96,4 +96,119 @@ public sealed class IsolatedPluginTests
         Assert.That(result.Detail, Does.Contain("its own process"));
         Assert.That(() => Process.GetProcessById(calm.ProcessId!.Value).HasExited, Throws.ArgumentException.Or.True, "the child is gone");
     }
+
+    private void UseIsolation(int restarts = 0) => _host.Isolation = _host.Isolation! with { Restarts = restarts };
+
+    [Test]
+    public async Task A_crashed_plugin_is_restarted_with_backoff_until_its_allowance_is_used()
+    {
+        UseIsolation(restarts: 2);
+        _host.AddProbe("crash", ProbeManifest.Create("test.crash", S(("crash_after_ms", "200"))));
+        var states = _host.Record(CoreTopics.PluginStateChanged);
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+
+        await Eventually.True(() => _host.Runtime.Get("test.crash")!.Reason?.Contains("Not restarted", StringComparison.Ordinal) == true,
+            "after two restarts it stays failed", 60);
+        var info = _host.Runtime.Get("test.crash")!;
+        Assert.That(info.State, Is.EqualTo(PluginState.Failed));
+        Assert.That(info.Reason, Does.Contain("aborted").And.Contain("2 restart(s) used"));
+        var history = states.Where(e => e.Payload.GetString("plugin_id") == "test.crash").Select(e => e.Payload.GetString("state")).ToList();
+        Assert.That(history.Count(s => s == PluginState.Active), Is.EqualTo(3), "started once and restarted twice: " + string.Join(",", history));
+        Assert.That(_host.Logs.AllText, Does.Contain("Restarting in 1s").And.Contain("Restarting in 2s"), "the pause grows");
+        Assert.That(PluginChildren.Of(Environment.ProcessId), Is.Empty);
+    }
+
+    [Test]
+    public async Task A_plugin_whose_process_will_not_end_is_killed_and_unload_still_succeeds()
+    {
+        _host.AddProbe("wedged", ProbeManifest.Create("test.wedged", S(("teardown", "wedge"))));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        var pid = _host.Runtime.Get("test.wedged")!.ProcessId!.Value;
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = await _host.Runtime.UnloadAsync("test.wedged", CancellationToken.None);
+        Assert.That(result.Unloaded, Is.True, result.Detail);
+        Assert.That(clock.Elapsed, Is.LessThan(_host.TeardownTimeout * 2 + TimeSpan.FromSeconds(5)), "teardown timeout, then 2s grace, then kill");
+        Assert.That(PluginChildren.Alive(pid), Is.False, "the process is gone");
+        Assert.That(_host.Logs.AllText, Does.Contain("did not end within 2s after its channel closed; killed"));
+    }
+
+    [Test]
+    public async Task A_plugin_past_its_memory_limit_dies_alone_and_says_why()
+    {
+        _host.Config.Set("LYNDRIX_PLUGIN_TEST_HOG_MEMORY_MB", "96");
+        _host.AddProbe("hog", ProbeManifest.Create("test.hog", S(("allocate_mb", "400"))));
+        _host.AddProbe("calm", ProbeManifest.Create("test.calm"));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+
+        await Eventually.True(() => _host.Runtime.Get("test.hog")!.State == PluginState.Failed, "the overrun ends the child", 60);
+        Assert.That(_host.Runtime.Get("test.hog")!.Reason, Does.Contain("96 MB memory limit"));
+        Assert.That(_host.Logs.AllText, Does.Contain("] Out of memory."), "the child's last words reach the host's log");
+        Assert.That(_host.Runtime.Get("test.calm")!.State, Is.EqualTo(PluginState.Active), "the others go on");
+    }
+
+    [Test]
+    public async Task A_killed_plugin_fails_with_the_reason()
+    {
+        _host.AddProbe("victim", ProbeManifest.Create("test.victim"));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        var pid = _host.Runtime.Get("test.victim")!.ProcessId!.Value;
+        Process.GetProcessById(pid).Kill();
+        await Eventually.True(() => _host.Runtime.Get("test.victim")!.State == PluginState.Failed, "the kill is noticed");
+        Assert.That(_host.Runtime.Get("test.victim")!.Reason, Does.Contain("was killed (SIGKILL"));
+    }
+
+    [Test]
+    public async Task A_hundred_start_stop_cycles_leave_no_process_and_no_file_descriptor_behind()
+    {
+        _host.AddProbe("cycle", ProbeManifest.Create("test.cycle", S(("secret_key", "k"), ("subscribe", "demo:ping"), ("echo_topic", "test.cycle:echo")),
+            subscribe: ["demo:ping"], emit: ["test.cycle:echo"]));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        await _host.Runtime.DisableAsync("test.cycle", CancellationToken.None);
+        await _host.Runtime.EnableAsync("test.cycle", CancellationToken.None);
+        await _host.Runtime.DisableAsync("test.cycle", CancellationToken.None);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = PluginChildren.OpenFileDescriptors();
+
+        var pids = new HashSet<int>();
+        for (var i = 0; i < 100; i++)
+        {
+            var on = await _host.Runtime.EnableAsync("test.cycle", CancellationToken.None);
+            Assert.That(on.State, Is.EqualTo(PluginState.Active), $"cycle {i}: {on.Reason}");
+            pids.Add(on.ProcessId!.Value);
+            await _host.Runtime.DisableAsync("test.cycle", CancellationToken.None);
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.That(pids, Has.Count.EqualTo(100), "a fresh process each time");
+        Assert.That(pids.Where(PluginChildren.Alive), Is.Empty, "no process left");
+        Assert.That(PluginChildren.Of(Environment.ProcessId), Is.Empty);
+        Assert.That(PluginChildren.OpenFileDescriptors(), Is.LessThanOrEqualTo(before + 4), "no descriptor leaked per cycle (a few for the runtime's own pools)");
+    }
+
+    [Test]
+    public async Task No_child_outlives_a_host_that_dies()
+    {
+        using var dir = new TempDirectory("lyndrix-orphan");
+        _host.AddProbe("orphan", ProbeManifest.Create("test.orphan"));
+        PluginFixtures.CopyDirectory(Path.Combine(_host.PluginsDir, "orphan"), Path.Combine(dir.Sub("plugins"), "orphan"));
+        var port = HostProcess.FreePort();
+        await using var host = HostProcess.Start(new Dictionary<string, string>
+        {
+            ["ENV_TYPE"] = "dev",
+            ["STORAGE_DIR"] = dir.Sub("storage"),
+            ["SECURITY_DIR"] = dir.Sub("security"),
+            ["LOGS_DIR"] = dir.Sub("logs"),
+            ["PLUGINS_DIR"] = dir.Sub("plugins"),
+            ["LYNDRIX_PLUGIN_ISOLATION"] = IsolationSettings.Process,
+        }, port, dir.Path);
+        await host.WaitForBootAsync(TimeSpan.FromSeconds(90));
+        var children = PluginChildren.Of(host.ProcessId);
+        Assert.That(children, Has.Count.EqualTo(1), host.Output);
+
+        host.Kill();
+        await Eventually.True(() => !PluginChildren.Alive(children[0]), "the child noticed its channel closing and exited", 10);
+    }
 }

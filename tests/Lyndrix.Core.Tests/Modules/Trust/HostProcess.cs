@@ -20,6 +20,11 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    public int ProcessId => _process.Id;
+
+    /// <summary>Kills the host alone (SIGKILL), as a crash would: its own children are left to notice.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: false);
+
     public string Output
     {
         get
