@@ -68,6 +68,21 @@ internal sealed class PluginHarness : IAsyncDisposable
     /// <summary>Set before <see cref="Runtime"/> is first used; every plugin in-process when null.</summary>
     public Lyndrix.Core.Modules.Isolation.IsolationSettings? Isolation { get; set; }
 
+    /// <summary>Runs the plugins from PLUGINS_DIR each in a child process of the real <c>lyndrix</c> executable (built with
+    /// the solution), with working directories under <see cref="Root"/>.</summary>
+    public PluginHarness Isolated(int restarts = 0)
+    {
+        Isolation = new Lyndrix.Core.Modules.Isolation.IsolationSettings
+        {
+            DefaultMode = Lyndrix.Core.Modules.Isolation.IsolationSettings.Process,
+            Command = ["dotnet", Trust.HostProcess.Executable],
+            WorkRoot = Path.Combine(Root, "work"),
+            Config = Config,
+            Restarts = restarts,
+        };
+        return this;
+    }
+
     public PluginRuntime Runtime => _runtime ??= new PluginRuntime(
         new PluginRuntimeSettings
         {

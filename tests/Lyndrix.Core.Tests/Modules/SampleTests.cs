@@ -3,7 +3,8 @@ using Lyndrix.Sdk.Events;
 
 namespace Lyndrix.Core.Tests.Modules;
 
-/// <summary>Each sample in <c>samples/</c> loads in the host's runtime and does what its README says.</summary>
+/// <summary>Each sample in <c>samples/</c> loads in the host's runtime and does what its README says, unchanged in both
+/// isolation modes: in the host's process and each in a child process.</summary>
 public sealed class SampleTests
 {
     private PluginHarness _host = null!;
@@ -17,9 +18,15 @@ public sealed class SampleTests
     [TearDown]
     public async Task TearDown() => await _host.DisposeAsync();
 
-    [Test]
-    public async Task Every_sample_loads_and_runs()
+    [TestCase("inprocess")]
+    [TestCase("process")]
+    public async Task Every_sample_loads_and_runs(string isolation)
     {
+        if (isolation == "process")
+        {
+            _host.Isolated();
+        }
+
         foreach (var sample in new[] { "hello", "secrets", "authprovider", "events" })
         {
             _host.AddPublished(sample);

@@ -109,13 +109,23 @@ public sealed class TemplateTests
         Assert.That(files, Does.Not.Contain("Lyndrix.Sdk.dll").And.Not.Contain("Microsoft.Extensions.Logging.Abstractions.dll")
             .And.Not.Contain("Microsoft.Extensions.DependencyInjection.Abstractions.dll"), "shared assemblies stay out of the output");
 
-        await using var host = new PluginHarness();
-        PluginFixtures.CopyDirectory(publish, Path.Combine(host.PluginsDir, "acme"));
-        var greeted = host.Record("acme.greeter:greeted");
-        await host.Runtime.StartAllAsync(CancellationToken.None);
-        var info = host.Runtime.Get("lyndrix.plugin.acme.greeter");
-        Assert.That(info?.State, Is.EqualTo(PluginState.Active), info?.Reason);
-        host.Bus.Emit(Sdk.Events.CoreTopics.SystemBootComplete);
-        await Support.Eventually.True(() => greeted.Count == 1, "the created plugin greets after boot");
+        foreach (var isolated in new[] { false, true })
+        {
+            // The same folder, unchanged, in the host's process and in a child process.
+            await using var host = new PluginHarness();
+            if (isolated)
+            {
+                host.Isolated();
+            }
+
+            PluginFixtures.CopyDirectory(publish, Path.Combine(host.PluginsDir, "acme"));
+            var greeted = host.Record("acme.greeter:greeted");
+            await host.Runtime.StartAllAsync(CancellationToken.None);
+            var info = host.Runtime.Get("lyndrix.plugin.acme.greeter");
+            Assert.That(info?.State, Is.EqualTo(PluginState.Active), $"isolated: {isolated}: {info?.Reason}\n{host.Logs.AllText}");
+            Assert.That(info!.ProcessId is not null, Is.EqualTo(isolated));
+            host.Bus.Emit(Sdk.Events.CoreTopics.SystemBootComplete);
+            await Support.Eventually.True(() => greeted.Count == 1, $"the created plugin greets after boot (isolated: {isolated})");
+        }
     }
 }

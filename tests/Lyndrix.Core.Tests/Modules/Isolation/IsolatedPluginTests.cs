@@ -19,14 +19,7 @@ public sealed class IsolatedPluginTests
     public async Task SetUp()
     {
         await PluginFixtures.EnsureBuiltAsync();
-        _host = new PluginHarness();
-        _host.Isolation = new IsolationSettings
-        {
-            DefaultMode = IsolationSettings.Process,
-            Command = ["dotnet", HostProcess.Executable],
-            WorkRoot = Path.Combine(_host.Root, "work"),
-            Config = _host.Config,
-        };
+        _host = new PluginHarness().Isolated();
     }
 
     [TearDown]
@@ -97,12 +90,10 @@ public sealed class IsolatedPluginTests
         Assert.That(() => Process.GetProcessById(calm.ProcessId!.Value).HasExited, Throws.ArgumentException.Or.True, "the child is gone");
     }
 
-    private void UseIsolation(int restarts = 0) => _host.Isolation = _host.Isolation! with { Restarts = restarts };
-
     [Test]
     public async Task A_crashed_plugin_is_restarted_with_backoff_until_its_allowance_is_used()
     {
-        UseIsolation(restarts: 2);
+        _host.Isolated(restarts: 2);
         _host.AddProbe("crash", ProbeManifest.Create("test.crash", S(("crash_after_ms", "200"))));
         var states = _host.Record(CoreTopics.PluginStateChanged);
         await _host.Runtime.StartAllAsync(CancellationToken.None);
