@@ -83,11 +83,12 @@ internal static class Measure
         GC.Collect();
     }
 
+    /// <param name="target">The ratio the candidate should stay within; <see cref="double.NaN"/> for a number that is only reported.</param>
     public static void Report(string name, double baselineNs, double candidateNs, double target, string unit = "ns/op")
     {
         var ratio = candidateNs / baselineNs;
-        var verdict = ratio <= target ? "within target" : "OVER target";
-        Console.WriteLine($"{name,-48} baseline {baselineNs,10:0.0} {unit}  lyndrix {candidateNs,10:0.0} {unit}  ratio {ratio,6:0.00}x  (target <= {target:0.##}x: {verdict})");
+        var verdict = double.IsNaN(target) ? "reported, no target" : ratio <= target ? $"target <= {target:0.##}x: within target" : $"target <= {target:0.##}x: OVER target";
+        Console.WriteLine($"{name,-48} baseline {baselineNs,10:0.0} {unit}  lyndrix {candidateNs,10:0.0} {unit}  ratio {ratio,6:0.00}x  ({verdict})");
     }
 
     /// <summary>A line of context under a result (what was measured, what was subtracted); indented so ratios stand out.</summary>

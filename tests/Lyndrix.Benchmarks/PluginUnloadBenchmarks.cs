@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
 using Lyndrix.Core.Modules;
+using Lyndrix.Core.Tests.Modules.Fakes;
 using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk;
 using McMaster.NETCore.Plugins;
@@ -59,7 +60,7 @@ internal static class PluginUnloadBenchmarks
         using var echoes = new SemaphoreSlim(0);
         host.Bus.Subscribe("probe:echo", "bench", _ => echoes.Release());
         var summary = await host.Runtime.StartAllAsync(CancellationToken.None);
-        if (summary.Active != 1 || !host.Providers.All.ContainsKey(ProviderId) || host.Secrets.Read("plugins/" + Id).GetValueOrDefault("token") != "abc")
+        if (summary.Active != 1 || !host.Providers.All.ContainsKey(ProviderId) || ((InMemoryModuleSecretScopeFactory)host.Secrets).Read("plugins/" + Id).GetValueOrDefault("token") != "abc")
         {
             throw new InvalidOperationException($"The probe did not set up as the benchmark needs (active {summary.Active}, reason: {host.Runtime.Get(Id)?.Reason}).");
         }

@@ -10,6 +10,7 @@ var benchmarks = new (string Name, Func<Task> Run)[]
     ("embedded", EmbeddedStoreBenchmarks.RunAsync),
     ("kdf", KeyFileKdfBenchmarks.RunAsync),
     ("trust", TrustBenchmarks.RunAsync),
+    ("isolation", IsolationBenchmarks.RunAsync),
 };
 
 var only = args.Length > 0 ? args[0] : null;

@@ -4,6 +4,7 @@ using Lyndrix.Core.Auth;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Modules;
 using Lyndrix.Core.Modules.Trust;
+using Lyndrix.Core.Secrets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -15,8 +16,11 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 {
     private readonly ILoggerFactory _loggers = NullLoggerFactory.Instance;
 
-    public RuntimeHarness(string pluginsDir, string builtInDir, TimeSpan? unloadTimeout = null, PluginTrustVerifier? trust = null)
+    public RuntimeHarness(
+        string pluginsDir, string builtInDir, TimeSpan? unloadTimeout = null, PluginTrustVerifier? trust = null,
+        IModuleSecretScopeFactory? secrets = null, Lyndrix.Core.Modules.Isolation.IsolationSettings? isolation = null)
     {
+        Secrets = secrets ?? new InMemoryModuleSecretScopeFactory();
         Bus = new EventBus(NullLogger<EventBus>.Instance, TimeProvider.System);
         Tasks = new TaskTracker(NullLogger<TaskTracker>.Instance);
         Runtime = new PluginRuntime(
@@ -29,7 +33,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
                 UnloadTimeout = unloadTimeout ?? TimeSpan.FromSeconds(10),
             },
             Bus, Tasks, Secrets, Providers, new InMemoryPluginStateStore(), EnvironmentConfigSource.FromValues(new Dictionary<string, string>()), _loggers,
-            trust: trust);
+            trust: trust, isolation: isolation);
     }
 
     public EventBus Bus { get; }
@@ -38,7 +42,7 @@ internal sealed class RuntimeHarness : IAsyncDisposable
 
     public AuthProviderRegistry Providers { get; } = new();
 
-    public InMemoryModuleSecretScopeFactory Secrets { get; } = new();
+    public IModuleSecretScopeFactory Secrets { get; }
 
     public PluginRuntime Runtime { get; }
 

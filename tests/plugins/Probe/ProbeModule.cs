@@ -25,14 +25,20 @@ public sealed class ProbeModule : ILyndrixModule
         {
             foreach (var topic in (Setting("subscribe") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                context.Subscribe(topic, (ev, ct) =>
+                context.Subscribe(topic, async (ev, ct) =>
                 {
-                    if (echo is not null)
+                    // A payload with "reads" = N: read secret_key N times first (the benchmarks time the secret channel so).
+                    var reads = ev.Payload.GetInt64("reads") ?? 0;
+                    var found = 0L;
+                    for (var i = 0; i < reads; i++)
                     {
-                        context.Emit(echo, EventPayload.Create(("heard", ev.Topic), ("replayed", ev.Replayed), ("by", id)));
+                        found += await context.GetSecretAsync(Setting("secret_key") ?? "k", ct) is null ? 0 : 1;
                     }
 
-                    return Task.CompletedTask;
+                    if (echo is not null)
+                    {
+                        context.Emit(echo, EventPayload.Create(("heard", ev.Topic), ("replayed", ev.Replayed), ("by", id), ("payload", ev.Payload), ("found", found)));
+                    }
                 });
             }
 

@@ -19,7 +19,8 @@ internal static class WirePayload
         JsonValueKind.String => e.GetString(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
-        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.GetDouble(),
+        // Boxed separately: a conditional of long and double would make every whole number a double.
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
         JsonValueKind.Object => FromJson(e),
         JsonValueKind.Array => e.EnumerateArray().Select(Value).ToList(),
         _ => null,

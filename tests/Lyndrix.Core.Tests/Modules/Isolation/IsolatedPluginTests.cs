@@ -57,6 +57,23 @@ public sealed class IsolatedPluginTests
     }
 
     [Test]
+    public async Task A_handler_in_the_child_gets_the_payload_and_reads_secrets_through_the_channel()
+    {
+        _host.AddProbe("p", ProbeManifest.Create("test.p",
+            S(("secret_key", "api_key"), ("secret_value", "v-123"), ("subscribe", "demo:go"), ("echo_topic", "test.p:echo")),
+            subscribe: ["demo:go"], emit: ["test.p:echo"]));
+        var echoes = _host.Record("test.p:echo");
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        Assert.That(_host.Runtime.Get("test.p")!.State, Is.EqualTo(PluginState.Active), _host.Logs.AllText);
+
+        _host.Bus.Emit("demo:go", EventPayload.Create(("reads", 5L), ("note", "ü\u2028x")), "test");
+        await Eventually.True(() => !echoes.IsEmpty, "the handler ran", 30);
+        var echo = echoes.First().Payload;
+        Assert.That(echo.GetInt64("found"), Is.EqualTo(5), "every read inside the handler returned the secret\n" + _host.Logs.AllText);
+        Assert.That(((EventPayload)echo["payload"]!).GetString("note"), Is.EqualTo("ü\u2028x"), "the payload crossed unchanged");
+    }
+
+    [Test]
     public async Task Permissions_are_checked_by_the_host_and_refusals_reach_the_plugin_as_the_usual_exception()
     {
         _host.AddProbe("polite", ProbeManifest.Create("test.polite", S(("subscribe", "db:connected"), ("catch_denied", "true")), emit: ["probe:denied"]));
