@@ -10,7 +10,12 @@ internal interface IPluginRuntime
     /// <summary>Asks every active plugin for its health, each within <paramref name="timeout"/>; a plugin that throws or
     /// overruns reports <see cref="Sdk.HealthStatus.Error"/>. Never throws because of one plugin.</summary>
     Task<IReadOnlyList<PluginHealth>> CheckHealthAsync(TimeSpan timeout, CancellationToken cancellationToken);
+
+    /// <summary>Plugins the operator enabled that are not running: failed or blocked, with the reason.</summary>
+    IReadOnlyList<UnwellPlugin> EnabledButNotRunning();
 }
+
+internal sealed record UnwellPlugin(string PluginId, string State, string? Reason);
 
 internal sealed record PluginHealth(string PluginId, Sdk.ModuleHealth Health);
 

@@ -24,11 +24,14 @@ internal sealed partial class PluginsCommand : ICliCommand
         "                              Checks a plugin folder (or its plugin.json) without starting the host: the manifest,\n" +
         "                              plugin API compatibility, dependencies against PLUGINS_DIR, shared-assembly versions,\n" +
         "                              and that the entry assembly loads and has exactly one ILyndrixModule (--no-load skips\n" +
-        "                              loading). --builtin validates it as a first-party module. Exit code 1 if it would be refused.\n" +
+        "                              loading). --builtin validates it as a first-party module. Exit code 1 if it would be\n" +
+        "                              refused, 3 if it would load but stay blocked by a missing or mismatched dependency.\n" +
         "  enable ID | disable ID | reload ID | unload ID\n" +
         "                              Asks the running host (POST /api/plugins/ID/...). Reload re-reads the folder from disk;\n" +
         "                              unload also releases the plugin's code and reports whether its memory was freed.\n" +
-        "  rescan                      Asks the running host to pick up plugin folders added since it started.\n\n" +
+        "  rescan                      Asks the running host to pick up plugin folders added since it started.\n" +
+        "                              Exit codes: 0 done; 1 refused or no host answered; 2 usage; 3 done, but a plugin ended\n" +
+        "                              failed, blocked or degraded, or its code was NOT unloaded (the output says why).\n\n" +
         "Trust (checked before any code of a PLUGINS_DIR folder loads, and again on enable, reload and rescan):\n" +
         "  trust PATH                  Pins the folder: sends its id, version and the SHA-256 of every file to the running host,\n" +
         "                              which keeps them in the secret store. With LYNDRIX_PLUGIN_TRUST=pinned only folders whose\n" +
@@ -199,7 +202,18 @@ internal sealed partial class PluginsCommand : ICliCommand
         }
 
         await context.Out.WriteLineAsync(Describe(doc.RootElement)).ConfigureAwait(false);
-        return 0;
+        return Outcome(doc.RootElement);
+    }
+
+    /// <summary>The host did what was asked, but the plugin is not where the operator wanted it: exit code 3 (failed, blocked or
+    /// degraded afterwards, or its code still in memory), so scripts cannot take it for success.</summary>
+    private static int Outcome(JsonElement result)
+    {
+        var plugins = result.TryGetProperty("added", out var added) ? added.EnumerateArray().ToList()
+            : [result.TryGetProperty("plugin", out var p) ? p : result];
+        var unwell = plugins.Any(p => p.GetProperty("state").GetString() is PluginState.Failed or PluginState.Blocked or PluginState.Degraded);
+        var held = result.TryGetProperty("unloaded", out var unloaded) && !unloaded.GetBoolean();
+        return unwell || held ? 3 : 0;
     }
 
     private static string Describe(JsonElement result)
@@ -238,6 +252,7 @@ internal sealed partial class PluginsCommand : ICliCommand
         var report = new StringBuilder();
         var descriptor = PluginManifestReader.Read(folder, builtIn ? PluginOrigin.BuiltIn : PluginOrigin.PluginsDirectory);
         var refused = !descriptor.IsValid || descriptor.Incompatibility is not null;
+        var blocked = false;
         report.Append(CultureInfo.InvariantCulture, $"Validating {folder} as a {(builtIn ? "built-in module" : "plugin from PLUGINS_DIR")} (plugin API {LyndrixApi.Version}).\n");
         foreach (var error in descriptor.Errors)
         {
@@ -258,7 +273,7 @@ internal sealed partial class PluginsCommand : ICliCommand
         {
             var m = descriptor.Manifest!;
             report.Append(CultureInfo.InvariantCulture, $"  manifest: {m.Id} {m.Version}, entry {m.EntryAssembly}\n");
-            AppendDependencies(report, descriptor, host);
+            blocked = AppendDependencies(report, descriptor, host);
             var shared = SharedAssemblyPolicy.Host.CheckFolder(folder);
             foreach (var problem in shared)
             {
@@ -272,18 +287,22 @@ internal sealed partial class PluginsCommand : ICliCommand
             }
         }
 
-        report.Append(refused ? "Result: the host would refuse this plugin.\n" : "Result: the host would load this plugin.\n");
-        await (refused ? context.Error : context.Out).WriteAsync(report.ToString()).ConfigureAwait(false);
-        return refused ? 1 : 0;
+        report.Append(refused ? "Result: the host would refuse this plugin.\n"
+            : blocked ? "Result: the host would accept this plugin, but it would stay blocked until its dependencies are installed (see the warnings).\n"
+            : "Result: the host would load this plugin.\n");
+        await (refused || blocked ? context.Error : context.Out).WriteAsync(report.ToString()).ConfigureAwait(false);
+        return refused ? 1 : blocked ? 3 : 0;
     }
 
-    private static void AppendDependencies(StringBuilder report, PluginDescriptor descriptor, HostSettings host)
+    /// <returns>Whether a dependency would keep the plugin blocked.</returns>
+    private static bool AppendDependencies(StringBuilder report, PluginDescriptor descriptor, HostSettings host)
     {
         if (descriptor.Manifest!.Dependencies.Count == 0)
         {
-            return;
+            return false;
         }
 
+        var blocked = false;
         var runtimeSettings = PluginRuntimeSettings.Read(host);
         var installed = PluginDiscovery.Scan(runtimeSettings.BuiltInModulesDir, runtimeSettings.PluginsDir)
             .Where(d => d.IsValid && d.Folder != descriptor.Folder)
@@ -294,8 +313,12 @@ internal sealed partial class PluginsCommand : ICliCommand
             var note = installed.TryGetValue(dependency.Id, out var target)
                 ? range.IsSatisfiedBy(target.Version!) ? $"ok ({target.Manifest!.Version} installed)" : $"version {target.Manifest!.Version} installed does not satisfy {range}: the plugin would be blocked"
                 : $"not in {runtimeSettings.PluginsDir}: the plugin would be blocked until it is installed";
-            report.Append(CultureInfo.InvariantCulture, $"  {(note.StartsWith("ok", StringComparison.Ordinal) ? "dependency" : "warning")}: {dependency.Id} {range}: {note}\n");
+            var ok = note.StartsWith("ok", StringComparison.Ordinal);
+            blocked |= !ok;
+            report.Append(CultureInfo.InvariantCulture, $"  {(ok ? "dependency" : "warning")}: {dependency.Id} {range}: {note}\n");
         }
+
+        return blocked;
     }
 
     /// <summary>Loads the plugin's code into a collectible context (no setup runs), reports its entry type, unloads it.</summary>

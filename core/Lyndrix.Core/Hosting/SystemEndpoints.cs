@@ -14,8 +14,8 @@ internal static class SystemEndpoints
 {
     public static IEndpointRouteBuilder MapSystemEndpoints(this IEndpointRouteBuilder app)
     {
-        // Anonymous callers get the overall state; administrators also get every active plugin's own report (each within
-        // 5 s), which then counts towards the status. Plugin checks are not run for anonymous callers: a public endpoint must
+        // Anonymous callers get the overall state ('degraded' also when an enabled plugin failed or is blocked); administrators
+        // also get which ones, and every active plugin's own report (each within 5 s), which then counts towards the status. Plugin checks are not run for anonymous callers: a public endpoint must
         // not let anyone fan requests out into every plugin.
         app.MapGet("/api/health", async (HttpContext http, BootState boot, MaintenanceState maintenance, IPluginRuntime plugins,
             CancellationToken cancellationToken) =>
@@ -26,7 +26,8 @@ internal static class SystemEndpoints
             var reports = isAdmin && boot.Phase == BootPhase.Ready
                 ? await plugins.CheckHealthAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false)
                 : [];
-            var pluginsUnwell = reports.Any(r => r.Health.Status is HealthStatus.Error or HealthStatus.Degraded);
+            var notRunning = boot.Phase == BootPhase.Ready ? plugins.EnabledButNotRunning() : [];
+            var pluginsUnwell = notRunning.Count > 0 || reports.Any(r => r.Health.Status is HealthStatus.Error or HealthStatus.Degraded);
             var status = boot.Phase switch
             {
                 BootPhase.Failed => "error",
@@ -42,6 +43,7 @@ internal static class SystemEndpoints
                     phase = boot.Phase,
                     maintenance = locks,
                     plugins = reports.ToDictionary(r => r.PluginId, r => new { status = r.Health.Status.ToString().ToLowerInvariant(), message = r.Health.Message }),
+                    plugins_not_running = notRunning.Select(p => new { id = p.PluginId, state = p.State, reason = p.Reason }),
                 }, statusCode: code)
                 : Results.Json(new { status, phase = boot.Phase, maintenance = locks }, statusCode: code);
         });

@@ -873,8 +873,19 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
     }
 
+    // is_active: running now (only 'active'); enabled: the operator's choice, which a failed or blocked plugin keeps.
     private void EmitStateChanged(PluginEntry entry) =>
-        _bus.Emit(CoreTopics.PluginStateChanged, EventPayload.Create(("plugin_id", entry.Id), ("state", entry.State), ("is_active", entry.Enabled)));
+        _bus.Emit(CoreTopics.PluginStateChanged, EventPayload.Create(
+            ("plugin_id", entry.Id), ("state", entry.State), ("is_active", entry.State == PluginState.Active), ("enabled", entry.Enabled)));
+
+    public IReadOnlyList<UnwellPlugin> EnabledButNotRunning()
+    {
+        lock (_snapshot)
+        {
+            return _entries.Values.Where(e => e.Enabled && e.State is PluginState.Failed or PluginState.Blocked)
+                .Select(e => new UnwellPlugin(e.Id, e.State, e.Reason)).OrderBy(p => p.PluginId, StringComparer.Ordinal).ToList();
+        }
+    }
 
     private PluginStartSummary Summary()
     {

@@ -39,7 +39,8 @@ public static class CoreTopics
     public const string IamReady = "iam:ready";
     /// <summary>A plugin's setup failed or timed out; payload <c>{plugin_id, error}</c>.</summary>
     public const string PluginSetupFailed = "plugin:setup_failed";
-    /// <summary>A plugin changed state; payload <c>{plugin_id, state, is_active}</c>.</summary>
+    /// <summary>A plugin changed state; payload <c>{plugin_id, state, is_active, enabled}</c>: <c>is_active</c> is true only
+    /// in state <c>active</c>; <c>enabled</c> is the operator's choice (a failed or blocked plugin stays enabled).</summary>
     public const string PluginStateChanged = "plugin:state_changed";
     /// <summary>A module was refused an operation; payload <c>{module_id, operation, resource}</c>.</summary>
     public const string SecurityPermissionDenied = "security:permission_denied";

@@ -132,6 +132,12 @@ public sealed class PluginEndpointsTests
         (code, output, _) = await CliAsync("plugins", "unload", "test.p", "--url", _url);
         Assert.That(code, Is.Zero);
         Assert.That(output, Does.Contain("Code unloaded"));
+        _host.AddProbe("bad", ProbeManifest.Create("test.bad", new Dictionary<string, string> { ["setup"] = "throw" }));
+        (code, output, _) = await CliAsync("plugins", "rescan", "--url", _url);
+        Assert.That((code, output), Is.EqualTo((3, "Added: test.bad (failed)" + Environment.NewLine)), "a plugin that came up failed is not success");
+        (code, output, _) = await CliAsync("plugins", "enable", "test.bad", "--url", _url);
+        Assert.That(code, Is.EqualTo(3), output);
+        Assert.That(output, Does.Contain("test.bad: failed - ").And.Contain("probe setup failure requested"));
         var (refused, _, error) = await CliAsync("plugins", "enable", "test.nope", "--url", _url);
         Assert.That(refused, Is.EqualTo(1));
         Assert.That(error, Does.Contain("(404)").And.Contain("No plugin with id"));
@@ -163,9 +169,10 @@ public sealed class PluginEndpointsTests
         Assert.That(futureError, Does.Contain("42.0.0"));
 
         var app = _host.AddProbe("app", ProbeManifest.Create("test.app", dependencies: [("test.p", "^2.0"), ("test.ghost", "*")]));
-        var (deps, depsOut, _) = await CliAsync("plugins", "validate", app, "--no-load");
-        Assert.That(deps, Is.Zero, "missing dependencies block at run time; the folder itself is valid");
-        Assert.That(depsOut, Does.Contain("version 1.0.0 installed does not satisfy ^2.0").And.Contain("test.ghost *: not in"));
+        var (deps, _, depsError) = await CliAsync("plugins", "validate", app, "--no-load");
+        Assert.That(deps, Is.EqualTo(3), "valid, but it would stay blocked: not a plain success");
+        Assert.That(depsError, Does.Contain("version 1.0.0 installed does not satisfy ^2.0").And.Contain("test.ghost *: not in")
+            .And.Contain("would stay blocked").And.Not.Contain("Result: the host would load this plugin."));
 
         var (usage, _, usageError) = await CliAsync("plugins", "validate");
         Assert.That(usage, Is.EqualTo(2));

@@ -84,4 +84,33 @@ public sealed class PluginHostTests
             Assert.That(detailed.GetProperty("plugins").GetProperty("test.tired").GetProperty("message").GetString(), Is.EqualTo("probe degraded on request"));
         });
     }
+
+    [Test]
+    public async Task Health_is_degraded_for_everyone_when_an_enabled_plugin_failed_and_administrators_see_which()
+    {
+        var plugins = Directory.CreateTempSubdirectory("lyndrix-host-failed-").FullName;
+        var probe = Path.Combine(plugins, "broken");
+        PluginFixtures.CopyDirectory(PluginFixtures.Published("Probe"), probe);
+        File.WriteAllText(Path.Combine(probe, "plugin.json"),
+            ProbeManifest.Create("test.broken", new Dictionary<string, string> { ["setup"] = "throw" }).ToJsonString());
+
+        await using var host = await AuthHost.StartAsync(
+            [("LYNDRIX_ADMIN_PASSWORD", AdminPassword), ("LYNDRIX_BOT_PASSWORD", BotPassword), ("PLUGINS_DIR", plugins)]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await host.Bus.WaitForAsync(CoreTopics.SystemBootComplete, cts.Token);
+
+        var anonymous = await host.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/health", UriKind.Relative));
+        var admin = await host.LoginAsync("admin", AdminPassword);
+        using var asAdmin = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/health", admin));
+        var detailed = await asAdmin.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Multiple(() =>
+        {
+            Assert.That(anonymous.GetProperty("status").GetString(), Is.EqualTo("degraded"), "an enabled plugin that failed is not 'ok'");
+            Assert.That(anonymous.TryGetProperty("plugins_not_running", out _), Is.False, "which one is for administrators");
+            var notRunning = detailed.GetProperty("plugins_not_running").EnumerateArray().Single();
+            Assert.That(notRunning.GetProperty("id").GetString(), Is.EqualTo("test.broken"));
+            Assert.That(notRunning.GetProperty("state").GetString(), Is.EqualTo("failed"));
+            Assert.That(notRunning.GetProperty("reason").GetString(), Does.Contain("probe setup failure requested"));
+        });
+    }
 }

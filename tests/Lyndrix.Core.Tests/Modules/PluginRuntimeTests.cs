@@ -85,6 +85,22 @@ public sealed class PluginRuntimeTests
     }
 
     [Test]
+    public async Task State_changes_say_active_only_for_active_and_keep_the_operators_choice_apart()
+    {
+        var states = _host.Record(CoreTopics.PluginStateChanged);
+        _host.AddProbe("bad", ProbeManifest.Create("test.bad", S(("setup", "throw"))));
+        _host.AddProbe("good", ProbeManifest.Create("test.good"));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        await _host.Runtime.DisableAsync("test.good", CancellationToken.None);
+
+        var seen = states.Select(e => (e.Payload.GetString("plugin_id"), e.Payload.GetString("state"), e.Payload.GetBoolean("is_active"), e.Payload.GetBoolean("enabled"))).ToList();
+        Assert.That(seen, Does.Contain(("test.bad", PluginState.Failed, (bool?)false, (bool?)true)), "failed: not active, still enabled");
+        Assert.That(seen, Does.Contain(("test.good", PluginState.Active, (bool?)true, (bool?)true)));
+        Assert.That(seen, Does.Contain(("test.good", PluginState.Disabled, (bool?)false, (bool?)false)));
+        Assert.That(_host.Runtime.EnabledButNotRunning().Select(p => (p.PluginId, p.State)), Is.EqualTo(new[] { ("test.bad", PluginState.Failed) }));
+    }
+
+    [Test]
     public async Task A_setup_that_hangs_times_out_and_the_boot_goes_on()
     {
         _host.SetupTimeout = TimeSpan.FromMilliseconds(300);

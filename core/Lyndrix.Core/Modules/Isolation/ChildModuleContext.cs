@@ -17,6 +17,7 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, Func<LyndrixEvent, CancellationToken, Task>> _handlers = new();
     private readonly ConcurrentDictionary<string, IAuthProvider> _providers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _reportedConfigured = new(StringComparer.Ordinal);
 
     public ModuleManifest Manifest { get; } = manifest;
 
@@ -76,14 +77,47 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
         ArgumentNullException.ThrowIfNull(provider);
         Wait(async () =>
         {
-            await host.RegisterAuthProviderAsync(provider.ProviderId, provider.DisplayName, provider.IsConfigured).ConfigureAwait(false);
+            var configured = provider.IsConfigured;
+            await host.RegisterAuthProviderAsync(provider.ProviderId, provider.DisplayName, configured).ConfigureAwait(false);
+            _reportedConfigured[provider.ProviderId] = configured;
             return true;
         });
         _providers[provider.ProviderId] = provider;
     }
 
-    public Task DeliverAsync(long subscription, LyndrixEvent ev, CancellationToken cancellationToken) =>
-        _handlers.TryGetValue(subscription, out var handler) ? handler(ev, cancellationToken) : Task.CompletedTask;
+    /// <summary>Tells the host about providers whose <see cref="IAuthProvider.IsConfigured"/> changed since last reported
+    /// (called after setup, after each event delivery and periodically: a property cannot announce its own change).</summary>
+    public async Task ReportProviderChangesAsync()
+    {
+        foreach (var (id, provider) in _providers)
+        {
+            var now = provider.IsConfigured;
+            if (!_reportedConfigured.TryGetValue(id, out var reported) || reported != now)
+            {
+                _reportedConfigured[id] = now;
+                await Call(async () =>
+                {
+                    await host.ProviderConfiguredAsync(id, now).ConfigureAwait(false);
+                    return true;
+                }).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task DeliverAsync(long subscription, LyndrixEvent ev, CancellationToken cancellationToken)
+    {
+        if (_handlers.TryGetValue(subscription, out var handler))
+        {
+            try
+            {
+                await handler(ev, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await ReportProviderChangesAsync().ConfigureAwait(false);
+            }
+        }
+    }
 
     public IAuthProvider? Provider(string id) => _providers.GetValueOrDefault(id);
 

@@ -34,11 +34,30 @@ internal sealed class ChildRpcTarget(Func<IPluginHostRpc> host) : IPluginChildRp
         try
         {
             await _module.SetupAsync(_context, cancellationToken).ConfigureAwait(false);
+            await _context.ReportProviderChangesAsync().ConfigureAwait(false);
+            _ = WatchProvidersAsync(_context);
             return null;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return $"Setup threw {ex.GetType().Name}: {ex.Message}";
+        }
+    }
+
+    /// <summary>Catches changes made outside setup and handlers (a task, a timer) within a second.</summary>
+    private static async Task WatchProvidersAsync(ChildModuleContext context)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(context.Stopping).ConfigureAwait(false))
+            {
+                await context.ReportProviderChangesAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            // Stopped, or the channel closed.
         }
     }
 

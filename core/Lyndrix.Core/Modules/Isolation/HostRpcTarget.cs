@@ -13,6 +13,7 @@ namespace Lyndrix.Core.Modules.Isolation;
 internal sealed class HostRpcTarget(IModuleContext context, Func<IPluginChildRpc> child, ILogger moduleLogger, byte[] secret) : IPluginHostRpc
 {
     private readonly ConcurrentDictionary<long, IDisposable> _subscriptions = new();
+    private readonly ConcurrentDictionary<string, RemoteAuthProvider> _providers = new(StringComparer.Ordinal);
     private long _nextSubscription;
     private volatile bool _authenticated;
 
@@ -75,7 +76,20 @@ internal sealed class HostRpcTarget(IModuleContext context, Func<IPluginChildRpc
 
     public Task RegisterAuthProviderAsync(string providerId, string displayName, bool isConfigured) => RpcErrors.Guard(() =>
     {
-        Context.RegisterAuthProvider(new RemoteAuthProvider(providerId, displayName, isConfigured, child));
+        var provider = new RemoteAuthProvider(providerId, displayName, isConfigured, child);
+        Context.RegisterAuthProvider(provider);
+        _providers[providerId] = provider;
         return Task.FromResult(true);
     });
+
+    public Task ProviderConfiguredAsync(string providerId, bool isConfigured)
+    {
+        // Only a provider this connection registered itself; anything else is ignored.
+        if (_authenticated && _providers.TryGetValue(providerId, out var provider))
+        {
+            provider.Configured(isConfigured);
+        }
+
+        return Task.CompletedTask;
+    }
 }

@@ -26,4 +26,7 @@ internal partial interface IPluginHostRpc
     Task LogAsync(int level, string message);
 
     Task RegisterAuthProviderAsync(string providerId, string displayName, bool isConfigured);
+
+    /// <summary>One of this connection's providers became (un)configured (e.g. once its credentials were read).</summary>
+    Task ProviderConfiguredAsync(string providerId, bool isConfigured);
 }
