@@ -6,6 +6,7 @@ using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Hosting.Http;
+using Lyndrix.Core.Hosting.WebConsole;
 using Lyndrix.Sdk.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -60,6 +61,7 @@ internal static class LyndrixApp
 
         AddCore(builder.Services, settings);
         HttpPipeline.Add(builder.Services, http);
+        ConsoleEndpoints.Add(builder.Services);
         options.Services?.Invoke(builder.Services);
 
         // Last, so every core service has subscribed before system:started is emitted.
@@ -73,6 +75,7 @@ internal static class LyndrixApp
         DatabaseRegistration.Map(app);
         IamRegistration.Map(app);
         PluginRegistration.Map(app);
+        ConsoleEndpoints.Map(app);
         return app;
     }
 
