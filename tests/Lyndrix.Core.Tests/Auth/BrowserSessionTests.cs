@@ -29,6 +29,11 @@ public class BrowserSessionTests : IDisposable
         var text = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
         var setCookie = response.Headers.GetValues("Set-Cookie").Single();
+        if (host.Client.BaseAddress!.Scheme == "https")
+        {
+            Assert.That(setCookie, Does.Contain("; secure").IgnoreCase.And.Contain("path=/").And.Not.Contain("domain=").IgnoreCase);
+        }
+
         var body = JsonDocument.Parse(text).RootElement.Clone();
         return (setCookie.Split(';')[0], body.GetProperty("csrf_token").GetString()!, body);
     }
@@ -76,6 +81,32 @@ public class BrowserSessionTests : IDisposable
             Assert.That(text, Does.Contain("\"token_type\":\"Cookie\"").And.Contain("\"csrf_token\":\"" + BrowserSession.CsrfTokenFor(token) + "\""));
             Assert.That(response.Headers.CacheControl?.NoStore, Is.True);
         });
+    }
+
+    [Test]
+    public async Task Over_https_the_cookie_is_Secure_and_host_only()
+    {
+        using var dir = new TempDirectory();
+        var (cert, key) = TestCertificate.WritePem(dir, "lyndrix.test");
+        await using var host = await AuthHost.StartAsync([("LYNDRIX_TLS_CERT", cert), ("LYNDRIX_TLS_KEY", key)]);
+        var expected = TestCertificate.Thumbprint(cert);
+        using var handler = new HttpClientHandler
+        {
+            UseCookies = false,
+            ServerCertificateCustomValidationCallback = (_, c, _, _) => c!.GetCertHash(System.Security.Cryptography.HashAlgorithmName.SHA256).AsSpan().SequenceEqual(expected),
+        };
+        _client = new HttpClient(handler) { BaseAddress = host.Client.BaseAddress };
+        var (cookie, csrf, _) = await CookieLoginAsync(host);
+        Assert.That(cookie, Does.StartWith(BrowserSession.SecureCookie + "=lys_"));
+
+        using var me = await Client(host).SendAsync(WithCookie(HttpMethod.Get, "/api/auth/me", cookie));
+        Assert.That(me.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        // The plain name is not read over HTTPS: a cookie an HTTP page planted (browsers let http://host set cookies without the
+        // __Host- prefix) never authenticates a secure session.
+        using var planted = await Client(host).SendAsync(WithCookie(HttpMethod.Get, "/api/auth/me", BrowserSession.PlainCookie + "=" + cookie.Split('=', 2)[1]));
+        Assert.That(planted.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        using var logout = await Client(host).SendAsync(WithCookie(HttpMethod.Post, "/api/auth/logout", cookie, Own(host), csrf));
+        Assert.That(logout.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
     }
 
     [Test]

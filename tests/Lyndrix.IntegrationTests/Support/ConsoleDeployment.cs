@@ -1,9 +1,6 @@
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Tests.Support;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Lyndrix.IntegrationTests.Support;
@@ -52,8 +49,8 @@ internal sealed class ConsoleDeployment : IDisposable
         return await RunningHost.StartAsync(settings, s => s.AddSingleton(new PasswordHashParameters(1, 1024, 1)));
     }
 
-    public static string Url(RunningHost host) =>
-        host.App.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+    /// <summary>The host's address with a trailing slash, as a browser shows it.</summary>
+    public static string Url(RunningHost host) => host.Http.BaseAddress!.ToString();
 
     public void Dispose()
     {
