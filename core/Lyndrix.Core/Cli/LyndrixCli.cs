@@ -12,6 +12,7 @@ internal static class LyndrixCli
         new VaultCommand(),
         new PluginsCommand(),
         new SecretsCommand(),
+        new AuditCommand(),
         new Modules.Isolation.PluginHostCommand(),
     ];
 
