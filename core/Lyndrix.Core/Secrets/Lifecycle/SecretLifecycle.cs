@@ -32,6 +32,7 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
     private readonly ILogger<SecretLifecycle> _logger;
     private readonly Channel<LifecycleCommand> _commands = Channel.CreateUnbounded<LifecycleCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ResiliencePipeline _statusRetry;
+    private readonly ResiliencePipeline _openRetry;
     private readonly List<IDisposable> _subscriptions = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
@@ -58,7 +59,14 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
         _boot = boot;
         _time = time;
         _logger = logger;
-        _statusRetry = new ResiliencePipelineBuilder { TimeProvider = time }
+        _statusRetry = UnreachableRetry(settings, time);
+        _openRetry = UnreachableRetry(settings, time);
+    }
+
+    // Retries what fails with SecretBackendUnreachableException with exponential backoff, forever (until the host stops),
+    // announcing each failure: an outage, or a cluster electing its leader after an unseal.
+    private ResiliencePipeline UnreachableRetry(SecretStoreSettings settings, TimeProvider time) =>
+        new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<SecretBackendUnreachableException>(),
@@ -74,7 +82,6 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
                 },
             })
             .Build();
-    }
 
     public string BackendKind => _backend.Kind;
 
@@ -520,11 +527,15 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
     {
         try
         {
-            await WithTimeoutAsync("open", async ct =>
+            // A store that answers its status but not a logical request (a Vault cluster electing its leader for a few seconds
+            // after an unseal, a node restarting) is retried here, with backoff and the material already in hand: going back
+            // to the status check would find "unsealed" at once and re-open in a tight loop, decrypting the key file and
+            // toggling maintenance each pass.
+            await _openRetry.ExecuteAsync(async ct => await WithTimeoutAsync("open", async inner =>
             {
-                await _backend.OpenAsync(material, ct).ConfigureAwait(false);
+                await _backend.OpenAsync(material, inner).ConfigureAwait(false);
                 return true;
-            }, stop).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false), stop).ConfigureAwait(false);
         }
         catch (SecretBackendAuthException ex)
         {
@@ -541,18 +552,13 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
             Post(new LifecycleCommand.Check("open: sealed meanwhile"));
             return;
         }
-        catch (SecretBackendUnreachableException ex)
-        {
-            OnUnreachable(ex);
-            Post(new LifecycleCommand.Check("open: backend unreachable"));
-            return;
-        }
         catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             Fail(CoreTopics.VaultAuthFailed, "open_failed", $"The {_backend.Kind} secret store could not be opened: {ex.Message}");
             return;
         }
 
+        Reachable();
         _opened = true;
         SetSnapshot(s => s with { UiState = SecretStoreUiState.Ready, Connected = true });
         SetMaintenance(null);
