@@ -89,12 +89,9 @@ internal static class AuditEndpoints
         });
     }
 
-    private static async Task<IResult> VerifyAsync(HttpContext http, SqlAuditStore store, SecretStoreAuditAnchor anchor, EventBus bus,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> VerifyAsync(HttpContext http, AuditTrailVerifier verifier, EventBus bus, CancellationToken cancellationToken)
     {
-        var key = await anchor.GetKeyAsync(cancellationToken).ConfigureAwait(false);
-        var mark = await anchor.GetAsync(cancellationToken).ConfigureAwait(false);
-        var result = await AuditVerifier.VerifyAsync(store.ReadAllAsync(cancellationToken), key, mark, cancellationToken).ConfigureAwait(false);
+        var (result, mark) = await verifier.RunAsync(cancellationToken).ConfigureAwait(false);
         if (!result.Intact)
         {
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(SecurityLog.Category);

@@ -13,6 +13,7 @@ internal static class LyndrixCli
         new PluginsCommand(),
         new SecretsCommand(),
         new AuditCommand(),
+        new DoctorCommand(),
         new Modules.Isolation.PluginHostCommand(),
     ];
 

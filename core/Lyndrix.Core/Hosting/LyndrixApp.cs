@@ -75,6 +75,7 @@ internal static class LyndrixApp
         IamRegistration.Map(app);
         PluginRegistration.Map(app);
         SecurityRegistration.Map(app);
+        Doctor.DoctorRegistration.Map(app);
         return app;
     }
 
@@ -104,6 +105,7 @@ internal static class LyndrixApp
         DatabaseRegistration.Add(services, settings);
         IamRegistration.Add(services, settings);
         PluginRegistration.Add(services, settings);
+        Doctor.DoctorRegistration.Add(services);
     }
 
     private sealed class NoopHostedService : IHostedService

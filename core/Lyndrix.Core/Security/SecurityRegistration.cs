@@ -19,6 +19,7 @@ internal static class SecurityRegistration
         services.AddSingleton<AuditTrail>();
         services.AddSingleton<SqlAuditStore>();
         services.AddSingleton(sp => new SecretStoreAuditAnchor(() => sp.GetRequiredService<ISecretBackend>().Store));
+        services.AddSingleton<AuditTrailVerifier>();
         services.AddSingleton<AuditWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());
         return services;
