@@ -46,6 +46,7 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
     private int _watchQueued;
     private int _disposed;
     private volatile bool _opened;
+    private volatile bool _initializedElsewhere;
     private Task _worker = Task.CompletedTask;
     private Task _watchdog = Task.CompletedTask;
 
@@ -293,7 +294,8 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
             SetMaintenance("sealed");
             await ApplyStatusAsync(status, stop).ConfigureAwait(false);
         }
-        else if (!_opened && previous is not null && (previous.Initialized != status.Initialized || previous.Sealed != status.Sealed))
+        else if (!_opened && previous is not null && (previous.Initialized != status.Initialized || previous.Sealed != status.Sealed
+                     || (_initializedElsewhere && status.Sealed && _keyFile.Exists)))
         {
             _logger.LogInformation("Secret store: the backend changed from {Before} to {After} outside the host; continuing from there",
                 Describe(previous), Describe(status));
@@ -333,8 +335,13 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
                 // Our own init whose key file could not be written yet: retry the write, not an unseal from a file that is not there.
                 await InitAsync(pendingKey, "auto", stop).ConfigureAwait(false);
             }
+            else if (_initializedElsewhere && !_keyFile.Exists)
+            {
+                WaitForInitializingPeer();
+            }
             else if (_masterKey.Key is { } key)
             {
+                _initializedElsewhere = false;
                 await UnsealAsync(key, "auto", stop).ConfigureAwait(false);
             }
             else
@@ -405,6 +412,14 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
             }
             catch (KeyFileException ex)
             {
+                if (_keyFile.Exists && await IsInitializedNowAsync(stop).ConfigureAwait(false))
+                {
+                    // Another host sharing SECURITY_DIR initialized between our status check and now, and wrote its key file.
+                    InitializedElsewhere();
+                    Post(new LifecycleCommand.Check("init: initialized by another host"));
+                    return;
+                }
+
                 InitFailed(ex.Reason, ex.Message);
                 return;
             }
@@ -412,6 +427,14 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
             try
             {
                 material = await WithTimeoutAsync("initialize", _backend.InitializeAsync, stop).ConfigureAwait(false);
+            }
+            catch (SecretBackendAlreadyInitializedException)
+            {
+                // Several hosts found the store uninitialized and raced; the backend let exactly one win. Never write a key
+                // file for someone else's initialization: wait for the winner's (shared SECURITY_DIR) or its unseal.
+                InitializedElsewhere();
+                Post(new LifecycleCommand.Check("init: initialized by another host"));
+                return;
             }
             catch (SecretBackendUnreachableException ex)
             {
@@ -446,6 +469,30 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
         _logger.LogInformation("Secret store: initialized; key file written to {KeyFile}. Back it up together with the store's data", _keyFile.Path);
         await UnsealWithMaterialAsync(material, stop).ConfigureAwait(false);
     }
+
+    private async Task<bool> IsInitializedNowAsync(CancellationToken stop)
+    {
+        try
+        {
+            return (await WithTimeoutAsync("status", _backend.GetStatusAsync, stop).ConfigureAwait(false)).Initialized;
+        }
+        catch (SecretBackendUnreachableException)
+        {
+            return false;
+        }
+    }
+
+    private void InitializedElsewhere()
+    {
+        _initializedElsewhere = true;
+        _logger.LogInformation("Secret store: another host initialized the {Backend} store first; this host uses its key file (shared SECURITY_DIR) " +
+                               "or waits for it to unseal", _backend.Kind);
+    }
+
+    private void WaitForInitializingPeer() => Waiting(
+        $"Another host initialized the {_backend.Kind} secret store, and its key file is not in this host's SECURITY_DIR ({_keyFile.Path}). " +
+        "This host opens the store as soon as that host has unsealed it, with VAULT_TOKEN or AppRole (or the root token, once the key file " +
+        "appears here). Hosts that share SECURITY_DIR need nothing more; otherwise copy vault_keys.enc to each host or give each a token.");
 
     // ---- unseal ------------------------------------------------------------------------------------------------
 

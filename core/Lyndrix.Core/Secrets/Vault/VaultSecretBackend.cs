@@ -68,7 +68,7 @@ internal sealed class VaultSecretBackend : ISecretBackend, IAsyncDisposable
         }
         catch (VaultApiException e) when (e.StatusCode == 400 && e.ErrorsContain("already initialized"))
         {
-            throw new InvalidOperationException(
+            throw new SecretBackendAlreadyInitializedException(
                 $"Vault at {_settings.Url} is already initialized, so it cannot be initialized again. Unseal it with the keys in vault_keys.enc " +
                 "(or the keys its operators hold); if those are lost, the data in this Vault cannot be recovered.", e);
         }

@@ -48,8 +48,8 @@ public sealed class VaultClusterLifecycleTests
         return backend;
     }
 
-    private Task<LifecycleHarness> StartAsync(VaultDoubleServer vault) =>
-        LifecycleHarness.StartAsync(For(_dir.Path, MasterKey, vaultUrl: vault.BaseAddress.ToString(),
+    private Task<LifecycleHarness> StartAsync(VaultDoubleServer vault, string? securityDir = null) =>
+        LifecycleHarness.StartAsync(For(securityDir ?? _dir.Path, MasterKey, vaultUrl: vault.BaseAddress.ToString(),
             retryDelay: TimeSpan.FromMilliseconds(200), retryMaxDelay: TimeSpan.FromMilliseconds(400)), Backend(vault));
 
     [Test]
@@ -95,5 +95,58 @@ public sealed class VaultClusterLifecycleTests
         await using var again = await StartAsync(_vault);
         await again.Events.WaitFor(CoreTopics.VaultReadyForData, 20);
         Assert.That(_vault.Requests.To("sys/init"), Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Two_hosts_racing_to_auto_init_one_vault_end_with_one_initialization_and_both_open_with_the_shared_key_file()
+    {
+        _vault = await VaultDoubleServer.StartAsync();
+        // Both init requests are in flight together; Vault serves one, the other gets "already initialized".
+        _vault.Faults.Add(VaultFault.Latency(TimeSpan.FromMilliseconds(300)), times: 2, method: "PUT", pathPrefix: "sys/init");
+        var hosts = await Task.WhenAll(StartAsync(_vault), StartAsync(_vault));
+        await using var a = hosts[0];
+        await using var b = hosts[1];
+        await a.Events.WaitFor(CoreTopics.VaultReadyForData, 20);
+        await b.Events.WaitFor(CoreTopics.VaultReadyForData, 20);
+        var inits = _vault.Requests.To("sys/init").Where(r => r.Method == "PUT").ToArray();
+        var material = await a.KeyFile.ReadAsync(MasterKey, CancellationToken.None);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(inits.Select(r => r.StatusCode).Order(), Is.EqualTo(new[] { 200, 400 }), "both tried, exactly one initialized");
+            Assert.That(a.Events.Has(CoreTopics.VaultInitFailed) || b.Events.Has(CoreTopics.VaultInitFailed), Is.False,
+                "losing the race is not a failure");
+            Assert.That(Directory.GetFiles(_dir.Path, "vault_keys.enc*"), Has.Length.EqualTo(1));
+            Assert.That((await b.KeyFile.ReadAsync(MasterKey, CancellationToken.None)).RootToken, Is.EqualTo(material.RootToken));
+            Assert.That(_vault.IsSealed, Is.False);
+        });
+    }
+
+    [Test]
+    public async Task A_host_that_lost_the_race_without_the_winners_key_file_says_what_it_needs_and_writes_no_key_file()
+    {
+        _vault = await VaultDoubleServer.StartAsync();
+        _vault.Faults.Add(VaultFault.Latency(TimeSpan.FromMilliseconds(300)), times: 2, method: "PUT", pathPrefix: "sys/init");
+        using var otherDir = new TempDirectory("lyndrix-cluster-b");
+        var hosts = await Task.WhenAll(StartAsync(_vault), StartAsync(_vault, otherDir.Path));
+        await using var a = hosts[0];
+        await using var b = hosts[1];
+        var (winner, loser, loserDir) = await WinnerAsync(a, b, otherDir.Path);
+        await winner.Events.WaitFor(CoreTopics.VaultReadyForData, 20);
+        await loser.Events.WaitFor(CoreTopics.VaultAuthFailed, 20);
+        Assert.Multiple(() =>
+        {
+            Assert.That(loser.Events.Last(CoreTopics.VaultAuthFailed).Payload.GetString("reason"), Is.EqualTo("no_credentials"));
+            Assert.That(loser.VaultDetail, Does.Contain("VAULT_TOKEN"));
+            Assert.That(File.Exists(Path.Combine(loserDir, "vault_keys.enc")), Is.False, "no key file for someone else's initialization");
+            Assert.That(loser.Events.Has(CoreTopics.VaultInitFailed), Is.False);
+            Assert.That(_vault.Requests.To("sys/init").Count(r => r.StatusCode == 200), Is.EqualTo(1));
+        });
+    }
+
+    private async Task<(LifecycleHarness Winner, LifecycleHarness Loser, string LoserDir)> WinnerAsync(LifecycleHarness a, LifecycleHarness b, string bDir)
+    {
+        await Eventually.True(() => File.Exists(Path.Combine(_dir.Path, "vault_keys.enc")) || File.Exists(Path.Combine(bDir, "vault_keys.enc")),
+            "a key file written by the winner");
+        return File.Exists(Path.Combine(_dir.Path, "vault_keys.enc")) ? (a, b, bDir) : (b, a, _dir.Path);
     }
 }
