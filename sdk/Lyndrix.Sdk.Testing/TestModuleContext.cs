@@ -31,6 +31,26 @@ internal sealed class TestModuleContext(ModuleTestHost host) : IModuleContext
         return Task.CompletedTask;
     }
 
+    public Task<string?> UpdateSecretAsync(string key, Func<string?, string?> update, CancellationToken cancellationToken = default)
+    {
+        CheckSecret(key);
+        ArgumentNullException.ThrowIfNull(update);
+        lock (host.Secrets)
+        {
+            var value = update(host.Secrets.TryGetValue(key, out var current) ? current : null);
+            if (value is null)
+            {
+                host.Secrets.Remove(key);
+            }
+            else
+            {
+                host.Secrets[key] = value;
+            }
+
+            return Task.FromResult(value);
+        }
+    }
+
     public IDisposable Subscribe(string topic, Func<LyndrixEvent, CancellationToken, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);

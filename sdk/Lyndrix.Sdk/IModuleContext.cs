@@ -37,6 +37,25 @@ public interface IModuleContext
     /// <exception cref="SecretStoreUnavailableException">The store is sealed, unreachable or refused the request.</exception>
     Task SetSecretAsync(string key, string value, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Changes field <paramref name="key"/> of the module's own secret atomically: <paramref name="update"/> gets the stored
+    /// value (<see langword="null"/> when missing) and returns the new one (<see langword="null"/> removes the field); the
+    /// write happens only if nobody wrote the secret in between, otherwise the host reads again and calls
+    /// <paramref name="update"/> again. Concurrent read-modify-write (a counter, a list) loses nothing this way, whereas
+    /// <see cref="SetSecretAsync"/> is last-writer-wins per field. Keep <paramref name="update"/> free of side effects: it
+    /// may run more than once.
+    /// </summary>
+    /// <param name="key">Letters, digits, <c>_</c>, <c>-</c> and <c>.</c>; at most 128 characters.</param>
+    /// <param name="update">From the current value to the new one; runs in the module, possibly several times.</param>
+    /// <param name="cancellationToken">Cancels the update (nothing is written once it is cancelled).</param>
+    /// <returns>The value written (<see langword="null"/> when the field was removed).</returns>
+    /// <exception cref="SecretStoreUnavailableException">The store is sealed, unreachable, refused the request, or the secret
+    /// kept changing under every retry (nothing was written).</exception>
+    /// <exception cref="NotSupportedException">This implementation of the interface predates the method (plugin API 1.1): the
+    /// default body, so that test doubles written against 1.0 keep compiling.</exception>
+    Task<string?> UpdateSecretAsync(string key, Func<string?, string?> update, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement UpdateSecretAsync (added in plugin API 1.1).");
+
     /// <summary>Subscribes to a topic declared in <c>permissions.subscribe</c>. Events arrive in emit order on a
     /// queue of the subscriber's own, so a slow handler delays only itself. Readiness topics replay their
     /// latest event to late subscribers.</summary>

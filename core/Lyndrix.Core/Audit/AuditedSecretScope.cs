@@ -41,6 +41,21 @@ internal sealed class AuditedSecretScope(IModuleSecretScope inner, string module
         }
     }
 
+    public async Task<string?> UpdateAsync(string key, Func<string?, CancellationToken, Task<string?>> update, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var value = await inner.UpdateAsync(key, update, cancellationToken).ConfigureAwait(false);
+            Report("secret.write", key, value is null ? "removed" : "ok");
+            return value;
+        }
+        catch (Exception ex)
+        {
+            Report("secret.write", key, Outcome(ex));
+            throw;
+        }
+    }
+
     private void Report(string action, string key, string outcome) =>
         trail.Record(new AuditRecord(_actor, moduleId, action, inner.Path + "#" + key, outcome));
 

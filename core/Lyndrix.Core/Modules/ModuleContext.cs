@@ -68,6 +68,20 @@ internal sealed class ModuleContext : IModuleContext
         await _secrets.SetAsync(key, value, cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<string?> UpdateSecretAsync(string key, Func<string?, string?> update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        return UpdateSecretAsync(key, (current, _) => Task.FromResult(update(current)), cancellationToken);
+    }
+
+    /// <summary>The same with an update that is itself asynchronous: an isolated plugin's update runs in its process.</summary>
+    public async Task<string?> UpdateSecretAsync(string key, Func<string?, CancellationToken, Task<string?>> update, CancellationToken cancellationToken)
+    {
+        SecretNameRules.ValidateFieldKey(key);
+        ThrowIfClosed();
+        return await _secrets.UpdateAsync(key, update, cancellationToken).ConfigureAwait(false);
+    }
+
     public IDisposable Subscribe(string topic, Func<LyndrixEvent, CancellationToken, Task> handler)
     {
         lock (_gate)

@@ -13,6 +13,10 @@ internal interface IModuleSecretScope
 
     /// <summary>Sets one field, keeping the others (read-modify-write with check-and-set, retried on conflict).</summary>
     Task SetAsync(string key, string value, CancellationToken cancellationToken);
+
+    /// <summary>Read-modify-write of one field under check-and-set: <paramref name="update"/> may run more than once; its
+    /// null removes the field. Returns the value written.</summary>
+    Task<string?> UpdateAsync(string key, Func<string?, CancellationToken, Task<string?>> update, CancellationToken cancellationToken);
 }
 
 internal interface IModuleSecretScopeFactory

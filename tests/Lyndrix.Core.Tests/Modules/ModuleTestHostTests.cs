@@ -33,6 +33,18 @@ public sealed class ModuleTestHostTests
     }
 
     [Test]
+    public async Task UpdateSecretAsync_is_atomic_in_the_test_kit_too()
+    {
+        await using var host = new ModuleTestHost(Manifest([], []));
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() =>
+            host.Context.UpdateSecretAsync("n", v => ((v is null ? 0 : int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)))));
+        Assert.That(host.Secrets["n"], Is.EqualTo("50"));
+        Assert.That(await host.Context.UpdateSecretAsync("n", _ => null), Is.Null);
+        Assert.That(host.Secrets.ContainsKey("n"), Is.False);
+        Assert.ThrowsAsync<ArgumentException>(() => host.Context.UpdateSecretAsync("../x", v => v), "the same key rules as Get/Set");
+    }
+
+    [Test]
     public async Task Replays_readiness_to_late_subscribers_and_records_emits()
     {
         await using var host = new ModuleTestHost(Manifest([CoreTopics.VaultReadyForData, CoreTopics.SystemBootComplete], ["greeter:said"]));

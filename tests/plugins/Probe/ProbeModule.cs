@@ -30,6 +30,12 @@ public sealed class ProbeModule : ILyndrixModule
                     // A payload with "reads" = N: read secret_key N times first (the benchmarks time the secret channel so).
                     var reads = ev.Payload.GetInt64("reads") ?? 0;
                     var found = 0L;
+                    if (ev.Payload.GetInt64("increments") is { } increments)
+                    {
+                        await Task.WhenAll(Enumerable.Range(0, (int)increments).Select(_ => Task.Run(() =>
+                            context.UpdateSecretAsync("counter", v => (int.Parse(v ?? "0", CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture), ct), ct)));
+                    }
+
                     for (var i = 0; i < reads; i++)
                     {
                         found += await context.GetSecretAsync(Setting("secret_key") ?? "k", ct) is null ? 0 : 1;

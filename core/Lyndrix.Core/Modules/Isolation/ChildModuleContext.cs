@@ -18,6 +18,8 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
     private readonly ConcurrentDictionary<long, Func<LyndrixEvent, CancellationToken, Task>> _handlers = new();
     private readonly ConcurrentDictionary<string, IAuthProvider> _providers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _reportedConfigured = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, Func<string?, string?>> _updates = new();
+    private long _nextUpdate;
 
     public ModuleManifest Manifest { get; } = manifest;
 
@@ -36,6 +38,26 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
             await host.SetSecretAsync(key, value, cancellationToken).ConfigureAwait(false);
             return true;
         }).ConfigureAwait(false);
+
+    public async Task<string?> UpdateSecretAsync(string key, Func<string?, string?> update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        var id = Interlocked.Increment(ref _nextUpdate);
+        _updates[id] = update;
+        try
+        {
+            // The host holds the read-modify-write loop and calls back for each attempt.
+            return await Call(() => host.UpdateSecretAsync(key, id, cancellationToken)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _updates.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>One attempt of an update this context started (the host calls back with the stored value).</summary>
+    public string? ApplyUpdate(long id, string? current) =>
+        _updates.TryGetValue(id, out var update) ? update(current) : throw new InvalidOperationException($"No update {id} is in progress.");
 
     public IDisposable Subscribe(string topic, Func<LyndrixEvent, CancellationToken, Task> handler)
     {

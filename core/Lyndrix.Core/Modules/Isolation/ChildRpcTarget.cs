@@ -87,6 +87,9 @@ internal sealed class ChildRpcTarget(Func<IPluginHostRpc> host) : IPluginChildRp
         return r is null ? null : new WireAuthResult(r.Username, r.FullName, r.Email, r.EmailVerified, [.. r.Roles], r.ProviderUserId);
     }
 
+    public Task<string?> ApplySecretUpdateAsync(long update, string? current, CancellationToken cancellationToken) =>
+        Task.FromResult(_context is null ? current : _context.ApplyUpdate(update, current));
+
     public Task DeliverAsync(long subscription, WireEvent ev, CancellationToken cancellationToken) =>
         _context is null
             ? Task.CompletedTask

@@ -40,6 +40,11 @@ internal sealed class HostRpcTarget(IModuleContext context, Func<IPluginChildRpc
             return true;
         });
 
+    public Task<string?> UpdateSecretAsync(string key, long update, CancellationToken cancellationToken) =>
+        RpcErrors.Guard(() => Context is ModuleContext own
+            ? own.UpdateSecretAsync(key, (current, ct) => child().ApplySecretUpdateAsync(update, current, ct), cancellationToken)
+            : throw new InvalidOperationException("The host's side of the channel needs the host's module context."));
+
     public Task<long> SubscribeAsync(string topic) => RpcErrors.Guard(() =>
     {
         var id = Interlocked.Increment(ref _nextSubscription);

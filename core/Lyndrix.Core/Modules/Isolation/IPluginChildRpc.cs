@@ -17,6 +17,9 @@ internal partial interface IPluginChildRpc
     Task<WireAuthResult?> AuthenticateAsync(string providerId, string username, string password, CancellationToken cancellationToken);
 
     Task DeliverAsync(long subscription, WireEvent ev, CancellationToken cancellationToken);
+
+    /// <summary>Runs the plugin's update function <paramref name="update"/> on the stored value.</summary>
+    Task<string?> ApplySecretUpdateAsync(long update, string? current, CancellationToken cancellationToken);
 }
 
 /// <summary>What the child needs to load and set up the plugin: the host's frozen manifest and resolved settings.</summary>

@@ -17,6 +17,10 @@ internal partial interface IPluginHostRpc
 
     Task SetSecretAsync(string key, string value, CancellationToken cancellationToken);
 
+    /// <summary>Atomic update of one field; the host calls back <see cref="IPluginChildRpc.ApplySecretUpdateAsync"/> with
+    /// <paramref name="update"/> (the child's handle for its function) for each attempt.</summary>
+    Task<string?> UpdateSecretAsync(string key, long update, CancellationToken cancellationToken);
+
     Task<long> SubscribeAsync(string topic);
 
     Task UnsubscribeAsync(long subscription);

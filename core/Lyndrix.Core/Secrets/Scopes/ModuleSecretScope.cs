@@ -42,8 +42,14 @@ internal sealed class ModuleSecretScope : IModuleSecretScope
 
     public async Task SetAsync(string key, string value, CancellationToken cancellationToken)
     {
-        EnsureKey(key);
         ArgumentNullException.ThrowIfNull(value);
+        await UpdateAsync(key, (_, _) => Task.FromResult<string?>(value), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string?> UpdateAsync(string key, Func<string?, CancellationToken, Task<string?>> update, CancellationToken cancellationToken)
+    {
+        EnsureKey(key);
+        ArgumentNullException.ThrowIfNull(update);
         await _pathLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -54,14 +60,22 @@ internal sealed class ModuleSecretScope : IModuleSecretScope
                 var data = current.State == KvReadState.Found
                     ? new Dictionary<string, string>(current.Data!, StringComparer.Ordinal)
                     : new Dictionary<string, string>(StringComparer.Ordinal);
-                data[key] = value;
+                var value = await update(data.GetValueOrDefault(key), cancellationToken).ConfigureAwait(false);
+                if (value is null)
+                {
+                    data.Remove(key);
+                }
+                else
+                {
+                    data[key] = value;
+                }
 
                 // Deleted and destroyed secrets keep their version number in KV v2; a never-written one is 0 (create only).
                 var cas = current.State == KvReadState.NotFound ? 0 : current.Version;
                 try
                 {
                     await Call(store => store.WriteAsync(Path, data, cas, cancellationToken), "write", cancellationToken).ConfigureAwait(false);
-                    return;
+                    return value;
                 }
                 catch (KvCasMismatchException) when (attempt < _casAttempts)
                 {

@@ -33,5 +33,31 @@ internal sealed class InMemoryModuleSecretScopeFactory : IModuleSecretScopeFacto
             values[key] = value;
             return Task.CompletedTask;
         }
+
+        public async Task<string?> UpdateAsync(string key, Func<string?, CancellationToken, Task<string?>> update, CancellationToken cancellationToken)
+        {
+            // One writer at a time per path, as the real scope's path lock does within a process.
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                var value = await update(values.TryGetValue(key, out var v) ? v : null, cancellationToken);
+                if (value is null)
+                {
+                    values.TryRemove(key, out _);
+                }
+                else
+                {
+                    values[key] = value;
+                }
+
+                return value;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        private readonly SemaphoreSlim _gate = new(1, 1);
     }
 }

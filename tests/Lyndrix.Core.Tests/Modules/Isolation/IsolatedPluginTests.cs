@@ -73,6 +73,23 @@ public sealed class IsolatedPluginTests
         Assert.That(((EventPayload)echo["payload"]!).GetString("note"), Is.EqualTo("ü\u2028x"), "the payload crossed unchanged");
     }
 
+    [TestCase("inprocess")]
+    [TestCase("process")]
+    public async Task Concurrent_atomic_updates_from_the_plugin_lose_nothing_in_both_modes(string mode)
+    {
+        if (mode == "inprocess")
+        {
+            _host.Isolation = null;
+        }
+
+        _host.AddProbe("p", ProbeManifest.Create("test.p", S(("subscribe", "demo:go"), ("echo_topic", "test.p:echo")), subscribe: ["demo:go"], emit: ["test.p:echo"]));
+        var echoes = _host.Record("test.p:echo");
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        _host.Bus.Emit("demo:go", EventPayload.Create(("increments", 10L)), "test");
+        await Eventually.True(() => !echoes.IsEmpty, "the handler ran its ten concurrent updates", 60);
+        Assert.That(_host.Secrets.Read("plugins/test.p")["counter"], Is.EqualTo("10"), _host.Logs.AllText);
+    }
+
     [Test]
     public async Task Permissions_are_checked_by_the_host_and_refusals_reach_the_plugin_as_the_usual_exception()
     {

@@ -246,6 +246,31 @@ public class ModuleSecretScopeTests
     }
 
     [Test]
+    public async Task Concurrent_atomic_increments_from_two_processes_lose_nothing_and_null_removes_the_field()
+    {
+        // Two factories = two processes: only check-and-set keeps them apart; the update re-runs on every conflict.
+        var store = new InMemoryKeyValueStore();
+        store.BeforeWrite = async (_, _) => await Task.Delay(1);
+        var processes = new[] { Factory(store), Factory(store) };
+        var runs = 0;
+        await Task.WhenAll(from p in processes
+                           from t in Enumerable.Range(0, 10)
+                           select Task.Run(() => p.For(Manifest("counter")).UpdateAsync("n", (v, _) =>
+                           {
+                               Interlocked.Increment(ref runs);
+                               return Task.FromResult<string?>(((v is null ? 0 : int.Parse(v, System.Globalization.CultureInfo.InvariantCulture)) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+                           }, CancellationToken.None)));
+        var scope = processes[0].For(Manifest("counter"));
+        Assert.That(await scope.GetAsync("n", CancellationToken.None), Is.EqualTo("20"), "no increment lost (a plain read then SetAsync ends far lower)");
+        Assert.That(runs, Is.GreaterThanOrEqualTo(20));
+
+        await scope.SetAsync("keep", "k", CancellationToken.None);
+        Assert.That(await scope.UpdateAsync("n", (_, _) => Task.FromResult<string?>(null), CancellationToken.None), Is.Null);
+        Assert.That(await scope.GetAsync("n", CancellationToken.None), Is.Null, "null removes the field");
+        Assert.That(await scope.GetAsync("keep", CancellationToken.None), Is.EqualTo("k"), "the other fields stay");
+    }
+
+    [Test]
     public async Task Concurrent_sets_over_the_embedded_backend_lose_no_update()
     {
         var backend = await OpenEmbeddedAsync();
