@@ -319,7 +319,7 @@ internal static class AuthEndpoints
         }
 
         logger.LogInformation("Single sign-on of '{User}' through '{Provider}'", UserNames.ForLog(user.Username), provider);
-        var code = handoff.Issue(user.Username, provider);
+        var code = await handoff.IssueAsync(user.Username, provider, cancellationToken).ConfigureAwait(false);
         return Results.Redirect($"{settings.SsoCompleteUrl}{(settings.SsoCompleteUrl.Contains('?') ? '&' : '?')}code={Uri.EscapeDataString(code)}");
     }
 
@@ -331,8 +331,8 @@ internal static class AuthEndpoints
             return error;
         }
 
-        if (string.IsNullOrEmpty(body!.Code) || !handoff.TryRedeem(body.Code, out var username, out var provider) ||
-            await users.FindAsync(username, cancellationToken).ConfigureAwait(false) is not { } user)
+        var redeemed = string.IsNullOrEmpty(body!.Code) ? null : await handoff.RedeemAsync(body.Code, cancellationToken).ConfigureAwait(false);
+        if (redeemed is not var (username, provider) || await users.FindAsync(username, cancellationToken).ConfigureAwait(false) is not { } user)
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid_code",
                 "The code is unknown, expired (codes live one minute) or already used. Sign in again.");

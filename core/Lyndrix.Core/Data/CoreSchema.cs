@@ -48,6 +48,11 @@ internal static class CoreSchema
             "CREATE INDEX IF NOT EXISTS `ix_sessions_username` ON `sessions` (`username`)"),
         SchemaMigration.Portable(7, "index user_groups by group",
             "CREATE INDEX IF NOT EXISTS `ix_user_groups_group` ON `user_groups` (`group_name`)"),
+        Table(8, "create sso_handoff_codes",
+            "CREATE TABLE IF NOT EXISTS `sso_handoff_codes` (`code_hash` VARCHAR(190) NOT NULL PRIMARY KEY, `username` VARCHAR(190) NOT NULL, " +
+            "`provider` VARCHAR(190) NOT NULL, `expires_at` BIGINT NOT NULL)" + MariaDbOptions,
+            "CREATE TABLE IF NOT EXISTS `sso_handoff_codes` (`code_hash` TEXT NOT NULL PRIMARY KEY, `username` TEXT NOT NULL, " +
+            "`provider` TEXT NOT NULL, `expires_at` INTEGER NOT NULL)"),
     ];
 
     private static SchemaMigration Table(int version, string name, string mariaDb, string sqlite) => new(version, name, [mariaDb], [sqlite]);

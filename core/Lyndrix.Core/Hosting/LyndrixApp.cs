@@ -55,7 +55,7 @@ internal static class LyndrixApp
             });
         }
 
-        builder.Logging.AddProvider(new FileLoggerProvider(settings.LogsDir, level, TimeProvider.System));
+        builder.Logging.AddProvider(new FileLoggerProvider(settings.LogsDir, level, TimeProvider.System, settings.InstanceId));
         options.Logging?.Invoke(builder.Logging);
 
         AddCore(builder.Services, settings);
@@ -100,6 +100,8 @@ internal static class LyndrixApp
         DatabaseRegistration.Add(services, settings);
         IamRegistration.Add(services, settings);
         PluginRegistration.Add(services, settings);
+        services.AddSingleton<IPluginSwitch>(sp => new PluginRuntimeSwitch(sp.GetRequiredService<PluginRuntime>()));
+        services.AddHostedService<PluginStateFollower>();
     }
 
     private sealed class NoopHostedService : IHostedService

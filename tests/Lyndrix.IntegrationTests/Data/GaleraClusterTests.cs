@@ -100,6 +100,22 @@ public sealed class GaleraClusterTests
     }
 
     [Test]
+    public async Task An_sso_code_issued_through_one_node_is_redeemed_at_once_through_another_and_only_once()
+    {
+        await Migrator(Host(_cluster.Hosts)).MigrateAsync("core", CoreSchema.Migrations, CancellationToken.None);
+        var hostA = new Lyndrix.Core.Auth.SsoHandoffCodes(Host(GaleraCluster.Address(0)), TimeProvider.System);
+        var hostB = new Lyndrix.Core.Auth.SsoHandoffCodes(Host(GaleraCluster.Address(1)), TimeProvider.System);
+        var hostC = new Lyndrix.Core.Auth.SsoHandoffCodes(Host(GaleraCluster.Address(2)), TimeProvider.System);
+        for (var i = 0; i < 20; i++)
+        {
+            var code = await hostA.IssueAsync($"user{i}", "oidc", CancellationToken.None);
+            var redeemed = await Task.WhenAll(hostB.RedeemAsync(code, CancellationToken.None), hostC.RedeemAsync(code, CancellationToken.None));
+            Assert.That(redeemed.Count(r => r is not null), Is.EqualTo(1), $"code {i}: exactly one host redeems it");
+            Assert.That(redeemed.Single(r => r is not null), Is.EqualTo(($"user{i}", "oidc")));
+        }
+    }
+
+    [Test]
     public async Task A_node_killed_while_three_hosts_write_loses_no_acknowledged_write_and_the_hosts_carry_on()
     {
         await Migrator(Host(_cluster.Hosts)).MigrateAsync("core", CoreSchema.Migrations, CancellationToken.None);
