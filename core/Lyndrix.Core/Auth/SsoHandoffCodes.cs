@@ -47,27 +47,29 @@ internal sealed class SsoHandoffCodes(IDatabaseConnectionSource source, TimeProv
                 await MariaDbDialect.RequireCausalReadsAsync(connection, cancellationToken).ConfigureAwait(false);
             }
 
-            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-                "SELECT `username` AS Username, `provider` AS Provider, `expires_at` AS ExpiresAt FROM `sso_handoff_codes` WHERE `code_hash` = @Hash",
-                new { Hash = hash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            if (row is null)
+            for (var attempt = 1; ; attempt++)
             {
-                return null;
-            }
-
-            int deleted;
-            try
-            {
-                deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM `sso_handoff_codes` WHERE `code_hash` = @Hash",
+                var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+                    "SELECT `username` AS Username, `provider` AS Provider, `expires_at` AS ExpiresAt FROM `sso_handoff_codes` WHERE `code_hash` = @Hash",
                     new { Hash = hash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            }
-            catch (MySqlConnector.MySqlException e) when (e.ErrorCode == MySqlConnector.MySqlErrorCode.LockDeadlock)
-            {
-                // Galera: another host redeemed the same code on another node and certified first.
-                return null;
-            }
+                if (row is null)
+                {
+                    return null;
+                }
 
-            return deleted == 1 && row.ExpiresAt > UnixMillis.From(time.GetUtcNow()) ? (row.Username, row.Provider) : null;
+                try
+                {
+                    // Whoever deletes the row redeems the code.
+                    var deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM `sso_handoff_codes` WHERE `code_hash` = @Hash",
+                        new { Hash = hash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                    return deleted == 1 && row.ExpiresAt > UnixMillis.From(time.GetUtcNow()) ? (row.Username, row.Provider) : null;
+                }
+                catch (MySqlConnector.MySqlException e) when (e.ErrorCode == MySqlConnector.MySqlErrorCode.LockDeadlock && attempt < 5)
+                {
+                    // Galera aborted our delete for a conflicting write from another node: maybe another host redeemed the code,
+                    // maybe not. Look again: a code that is gone was redeemed elsewhere; one still there is ours to try for.
+                }
+            }
         }
     }
 
