@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Lyndrix.Core.Audit;
 using Lyndrix.Core.Data;
 using Lyndrix.Core.Hosting.Http;
 using Lyndrix.Sdk.Auth;
@@ -28,8 +29,8 @@ internal static class AuthEndpoints
         api.MapPost("/logout", LogoutAsync).RequireLyndrixUser();
         api.MapGet("/me", MeAsync).RequireLyndrixUser();
         api.MapGet("/sessions", ListSessionsAsync).RequireLyndrixUser();
-        api.MapDelete("/sessions/{id}", RevokeSessionAsync).RequireLyndrixUser();
-        api.MapPost("/password", ChangePasswordAsync).RequireLyndrixUser();
+        api.MapDelete("/sessions/{id}", RevokeSessionAsync).RequireLyndrixUser().Audited(_ => "auth.session_revoke");
+        api.MapPost("/password", ChangePasswordAsync).RequireLyndrixUser().Audited(_ => "auth.password_change");
         api.MapGet("/providers", ([FromServices] AuthProviderChain chain, [FromServices] AuthChainConfiguration config) => Results.Json(new
         {
             source = config.Current.Source,
@@ -48,7 +49,7 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle,
-        [FromServices] LoginAdmission admission, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+        [FromServices] LoginAdmission admission, [FromServices] SignInReporter reporter, CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
@@ -61,7 +62,13 @@ internal static class AuthEndpoints
             return error;
         }
 
-        var username = body!.Username?.Trim() ?? "";
+        if (body!.Session is not (null or BrowserSession.CookieMode))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid_request",
+                $"'session' is either left out (the answer carries a bearer token) or \"{BrowserSession.CookieMode}\" (a browser: the token goes into an HttpOnly cookie).");
+        }
+
+        var username = body.Username?.Trim() ?? "";
         var password = body.Password ?? "";
         if (!UserNames.IsPlausibleLogin(username) || password.Length == 0 || password.Length > AuthSettings.MaximumPasswordLength)
         {
@@ -86,7 +93,7 @@ internal static class AuthEndpoints
 
         if (!throttle.IsAllowed(userKey, client, out var retryAfter))
         {
-            logger.LogWarning("Login for '{User}' from {Client} throttled for {Seconds}s", UserNames.ForLog(username), client, Seconds(retryAfter));
+            reporter.Throttled(username, client, Seconds(retryAfter));
             return TooManyAttempts(http, retryAfter);
         }
 
@@ -98,40 +105,43 @@ internal static class AuthEndpoints
         if (user is null)
         {
             throttle.Failed(userKey, client);
-            logger.LogWarning("Login failed for '{User}' from {Client} (providers asked: {Tried}{Failed})", UserNames.ForLog(username), client,
-                result.Tried.Count == 0 ? "none" : string.Join(", ", result.Tried),
-                result.Failed.Count == 0 ? "" : "; failed: " + string.Join(", ", result.Failed));
+            reporter.Failed(username, client, (result.Tried.Count == 0 ? "none" : string.Join(", ", result.Tried)) +
+                (result.Failed.Count == 0 ? "" : "; failed: " + string.Join(", ", result.Failed)));
             return Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "The username or password is incorrect.");
         }
 
         throttle.Succeeded(userKey, client);
-        logger.LogInformation("Login of '{User}' through '{Provider}' from {Client}", UserNames.ForLog(user.Username), result.Identity!.Provider, client);
-        return await IssueAsync(http, user, result.Identity.Provider, body.Label, cancellationToken).ConfigureAwait(false);
+        reporter.Succeeded(user.Username, result.Identity!.Provider, client);
+        return await IssueAsync(http, user, result.Identity.Provider, body.Label, body.Session == BrowserSession.CookieMode, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> IssueAsync(HttpContext http, UserRecord user, string provider, string? label, CancellationToken cancellationToken)
+    private static async Task<IResult> IssueAsync(HttpContext http, UserRecord user, string provider, string? label, bool cookie,
+        CancellationToken cancellationToken)
     {
         var agent = http.Request.Headers.UserAgent.ToString();
         var text = string.IsNullOrWhiteSpace(label) ? $"web-session · {provider}" + (agent.Length > 0 ? $" · {agent}" : "") : label.Trim();
         text = new string(text.Where(c => !char.IsControl(c)).Take(200).ToArray());
         var (token, session) = await http.RequestServices.GetRequiredService<SessionService>().IssueAsync(user, text, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new
+        if (cookie)
         {
-            token,
-            token_type = "Bearer",
-            expires_at = session.ExpiresAt,
-            session_id = session.Id,
-            username = user.Username,
-            display_name = user.FullName ?? user.Username,
-            roles = user.Roles,
-            is_admin = user.IsAdmin,
-            provider,
-        });
+            // The token goes only into the HttpOnly cookie; the page gets what it needs to send state changes.
+            BrowserSession.Append(http, token, session.ExpiresAt);
+            http.Response.Headers.CacheControl = "no-store";
+        }
+
+        return Results.Json(SignInAnswer.For(user, session, provider, token, cookie));
     }
 
-    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, [FromServices] SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> LogoutAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] SessionService sessions,
+        [FromServices] SignInReporter reporter, CancellationToken cancellationToken)
     {
         await sessions.RevokeOwnAsync(principal.Identity!.Name!, SessionId(principal), cancellationToken).ConfigureAwait(false);
+        reporter.LoggedOut(principal.Identity.Name!);
+        if (principal.HasClaim(c => c.Type == LyndrixAuthentication.CsrfClaim))
+        {
+            BrowserSession.Delete(http);
+        }
+
         return Results.NoContent();
     }
 
@@ -139,15 +149,22 @@ internal static class AuthEndpoints
     {
         // The bearer handler has just validated the session (or taken it from the one-second cache): no second read.
         var (session, user) = BearerSessionHandler.Current(http);
-        return Results.Json(new
+        var csrf = http.User.FindFirstValue(LyndrixAuthentication.CsrfClaim);
+        if (csrf is not null)
         {
-            username = user.Username,
-            display_name = user.FullName ?? user.Username,
-            email = user.Email,
-            roles = user.Roles,
-            is_admin = user.IsAdmin,
-            provider = UserAccounts.ProviderOf(user),
-            session = new { id = session.Id, created_at = session.CreatedAt, expires_at = session.ExpiresAt },
+            http.Response.Headers.CacheControl = "no-store";
+        }
+
+        return Results.Json(new MeAnswer
+        {
+            Username = user.Username,
+            DisplayName = user.FullName ?? user.Username,
+            Email = user.Email,
+            Roles = user.Roles,
+            IsAdmin = user.IsAdmin,
+            Provider = UserAccounts.ProviderOf(user),
+            Session = new MeSession(session.Id, session.CreatedAt, session.ExpiresAt),
+            CsrfToken = csrf,
         });
     }
 
@@ -318,7 +335,7 @@ internal static class AuthEndpoints
                 "The sign-in was refused. Start again; if it keeps failing, the server log says why.");
         }
 
-        logger.LogInformation("Single sign-on of '{User}' through '{Provider}'", UserNames.ForLog(user.Username), provider);
+        http.RequestServices.GetRequiredService<SignInReporter>().Succeeded(user.Username, provider, ClientKey.For(http));
         var code = await handoff.IssueAsync(user.Username, provider, cancellationToken).ConfigureAwait(false);
         return Results.Redirect($"{settings.SsoCompleteUrl}{(settings.SsoCompleteUrl.Contains('?') ? '&' : '?')}code={Uri.EscapeDataString(code)}");
     }
@@ -338,7 +355,7 @@ internal static class AuthEndpoints
                 "The code is unknown, expired (codes live one minute) or already used. Sign in again.");
         }
 
-        return await IssueAsync(http, user, provider, null, cancellationToken).ConfigureAwait(false);
+        return await IssueAsync(http, user, provider, null, cookie: false, cancellationToken).ConfigureAwait(false);
     }
 
     private static ISsoAuthProvider? ActiveSso(HttpContext http, string provider)

@@ -3,9 +3,11 @@ using Lyndrix.Core.Boot;
 using Lyndrix.Core.Data;
 using Lyndrix.Core.Modules;
 using Lyndrix.Core.Secrets;
+using Lyndrix.Core.Security;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Hosting.Http;
+using Lyndrix.Core.Hosting.WebConsole;
 using Lyndrix.Sdk.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -60,6 +62,7 @@ internal static class LyndrixApp
 
         AddCore(builder.Services, settings);
         HttpPipeline.Add(builder.Services, http);
+        ConsoleEndpoints.Add(builder.Services);
         options.Services?.Invoke(builder.Services);
 
         // Last, so every core service has subscribed before system:started is emitted.
@@ -73,6 +76,9 @@ internal static class LyndrixApp
         DatabaseRegistration.Map(app);
         IamRegistration.Map(app);
         PluginRegistration.Map(app);
+        SecurityRegistration.Map(app);
+        Doctor.DoctorRegistration.Map(app);
+        ConsoleEndpoints.Map(app);
         return app;
     }
 
@@ -95,13 +101,16 @@ internal static class LyndrixApp
 
         services.AddSingleton<IAuthProviderRegistry, AuthProviderRegistry>();
 
-        // Each area registers itself; the order is the boot order.
+        // Each area registers itself; the order is the boot order. The stream and the audit trail come first: they hear
+        // the secret store's first event and take the first secret read.
+        SecurityRegistration.Add(services, settings);
         SecretsRegistration.Add(services, settings);
         DatabaseRegistration.Add(services, settings);
         IamRegistration.Add(services, settings);
         PluginRegistration.Add(services, settings);
         services.AddSingleton<IPluginSwitch>(sp => new PluginRuntimeSwitch(sp.GetRequiredService<PluginRuntime>()));
         services.AddHostedService<PluginStateFollower>();
+        Doctor.DoctorRegistration.Add(services);
     }
 
     private sealed class NoopHostedService : IHostedService

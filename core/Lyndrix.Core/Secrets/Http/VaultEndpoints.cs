@@ -1,3 +1,4 @@
+using Lyndrix.Core.Audit;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Hosting.Http;
 using System.Globalization;
@@ -21,14 +22,15 @@ internal static class VaultEndpoints
     {
         app.MapGet("/api/vault/status", StatusAsync);
         app.MapPost("/api/vault/init", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths,
-            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: true)).RequireLyndrixAdminOnceIamReady();
+            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: true)).RequireLyndrixAdminOnceIamReady().Audited(_ => "vault.init");
         app.MapPost("/api/vault/unseal", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths,
-            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: false)).RequireLyndrixAdminOnceIamReady();
+            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: false)).RequireLyndrixAdminOnceIamReady().Audited(_ => "vault.unseal");
         return app;
     }
 
     // Anonymous: failure messages are shown without filesystem paths (the log has them).
-    private static async Task<IResult> StatusAsync(SecretLifecycle lifecycle, FilesystemPathRedactor paths, CancellationToken cancellationToken)
+    // setup_token_required and key_policy let a client (the console) ask for the token and check a key as it is typed.
+    private static async Task<IResult> StatusAsync(SecretLifecycle lifecycle, FilesystemPathRedactor paths, SetupToken setup, CancellationToken cancellationToken)
     {
         var snapshot = lifecycle.Snapshot;
         var failure = snapshot.LastFailure is { } f
@@ -47,6 +49,8 @@ internal static class VaultEndpoints
                 ui_state = snapshot.UiState,
                 maintenance = snapshot.MaintenanceReason,
                 last_failure = failure,
+                setup_token_required = setup.IsRequired,
+                key_policy = MasterKeyPolicy.Description,
             });
         }
         catch (Exception ex) when (ex is SecretBackendUnreachableException or Embedded.SecretStoreIntegrityException)
@@ -61,6 +65,8 @@ internal static class VaultEndpoints
                 ui_state = snapshot.UiState,
                 maintenance = snapshot.MaintenanceReason,
                 last_failure = failure,
+                setup_token_required = setup.IsRequired,
+                key_policy = MasterKeyPolicy.Description,
                 message = ex is Embedded.SecretStoreIntegrityException
                     ? "The embedded secret store's files do not belong together (a store, key file or rollback mark is missing or older); the host's log says which and how to restore them."
                     : paths.Redact($"The {lifecycle.BackendKind} backend cannot be reached: {ex.Message}"),
