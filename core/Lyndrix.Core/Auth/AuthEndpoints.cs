@@ -63,10 +63,10 @@ internal static class AuthEndpoints
 
         var username = body!.Username?.Trim() ?? "";
         var password = body.Password ?? "";
-        if (!UserNames.IsPlausibleLogin(username) || password.Length == 0 || password.Length > AuthSettings.MaximumPasswordLength)
+        if (!UserNames.IsPlausibleLogin(username) || password.Length == 0 || password.Length > PasswordPolicy.MaximumLength)
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid_request",
-                $"Send a non-empty 'username' (at most {UserNames.MaxLength} characters) and a non-empty 'password' (at most {AuthSettings.MaximumPasswordLength}).");
+                $"Send a non-empty 'username' (at most {UserNames.MaxLength} characters) and a non-empty 'password' (at most {PasswordPolicy.MaximumLength}).");
         }
 
         var client = ClientKey.For(http);
@@ -174,7 +174,7 @@ internal static class AuthEndpoints
 
     private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] PasswordHasher hasher,
         [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] LoginAdmission admission,
-        [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+        [FromServices] AuthSettings settings, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
     {
         var (body, error) = await ReadAsync<PasswordChangeRequest>(http, "{\"current_password\": \"…\", \"new_password\": \"…\"}", cancellationToken)
             .ConfigureAwait(false);
@@ -192,10 +192,10 @@ internal static class AuthEndpoints
 
         var current = body!.CurrentPassword ?? "";
         var fresh = body.NewPassword ?? "";
-        if (fresh.Length < AuthSettings.MinimumPasswordLength || fresh.Length > AuthSettings.MaximumPasswordLength)
+        // Checked before the current password: the answer says nothing about it, and a refused password costs no hashing.
+        if (settings.PasswordPolicy.Check(user.Username, fresh) is { } refusal)
         {
-            return Problem(StatusCodes.Status400BadRequest, "weak_password",
-                $"The new password must have {AuthSettings.MinimumPasswordLength} to {AuthSettings.MaximumPasswordLength} characters.");
+            return Problem(StatusCodes.Status400BadRequest, refusal.Code, refusal.Detail);
         }
 
         var client = ClientKey.For(http);
