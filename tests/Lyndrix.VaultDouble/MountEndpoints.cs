@@ -23,9 +23,12 @@ internal sealed class MountEndpoints(VaultState state)
         return VaultReply.Logical(envelope);
     }
 
+    /// <summary>Like Vault's <c>handleReadMount</c> (<c>router.MatchingMountEntry</c>): the mount with the longest prefix of
+    /// <paramref name="path"/>, so asking for <c>apps/lyndrix</c> where only <c>apps/</c> exists answers <c>apps/</c>'s entry,
+    /// which carries no path (reference §12).</summary>
     public VaultReply Read(string path)
     {
-        var mount = state.Mounts.Get(path);
+        var mount = state.Mounts.Match(path.Trim('/'));
         if (mount is null)
         {
             return VaultReply.BadRequest($"No secret engine mount at {MountTable.Normalize(path)}");

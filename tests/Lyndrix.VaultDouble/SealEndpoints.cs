@@ -37,7 +37,7 @@ internal sealed class SealEndpoints(VaultState state)
         var seal = state.Seal;
         var json = new JsonObject
         {
-            ["type"] = "shamir",
+            ["type"] = seal.Type,
             ["initialized"] = seal.Initialized,
             ["sealed"] = seal.Sealed,
             ["t"] = seal.Threshold,
@@ -54,7 +54,7 @@ internal sealed class SealEndpoints(VaultState state)
             json["cluster_id"] = seal.ClusterId;
         }
 
-        json["recovery_seal"] = false;
+        json["recovery_seal"] = seal.IsAutoUnseal;
         json["storage_type"] = "inmem";
         return json;
     }
@@ -63,13 +63,25 @@ internal sealed class SealEndpoints(VaultState state)
     {
         try
         {
-            var (root, shares) = state.Initialize((int)(JsonFields.Int(body, "secret_shares") ?? 0), (int)(JsonFields.Int(body, "secret_threshold") ?? 0));
-            return VaultReply.Json(200, new JsonObject
+            int Field(string name) => (int)(JsonFields.Int(body, name) ?? 0);
+            var (root, shares) = state.Initialize(Field("secret_shares"), Field("secret_threshold"), Field("recovery_shares"), Field("recovery_threshold"));
+            static JsonArray Hex(IEnumerable<byte[]> keys) => new(keys.Select(s => (JsonNode?)JsonValue.Create(Convert.ToHexStringLower(s))).ToArray());
+            static JsonArray Base64(IEnumerable<byte[]> keys) => new(keys.Select(s => (JsonNode?)JsonValue.Create(Convert.ToBase64String(s))).ToArray());
+            var auto = state.Seal.IsAutoUnseal;
+            var json = new JsonObject
             {
-                ["keys"] = new JsonArray(shares.Select(s => (JsonNode?)JsonValue.Create(Convert.ToHexStringLower(s))).ToArray()),
-                ["keys_base64"] = new JsonArray(shares.Select(s => (JsonNode?)JsonValue.Create(Convert.ToBase64String(s))).ToArray()),
-                ["root_token"] = root,
-            });
+                // An auto-unseal seal keeps the barrier key in its KMS: no unseal keys, recovery keys instead.
+                ["keys"] = Hex(auto ? [] : shares),
+                ["keys_base64"] = Base64(auto ? [] : shares),
+            };
+            if (auto)
+            {
+                json["recovery_keys"] = Hex(shares);
+                json["recovery_keys_base64"] = Base64(shares);
+            }
+
+            json["root_token"] = root;
+            return VaultReply.Json(200, json);
         }
         catch (InvalidOperationException e)
         {
@@ -175,7 +187,8 @@ internal sealed class SealEndpoints(VaultState state)
 
         var seal = state.Seal;
         var unsealed = seal.Initialized && !seal.Sealed;
-        var standby = unsealed && role is HealthRole.Standby or HealthRole.PerformanceStandby;
+        // While the leader election after an unseal runs, no node is active yet.
+        var standby = unsealed && (role is HealthRole.Standby or HealthRole.PerformanceStandby || state.IsLeaderless);
         var perfStandby = unsealed && role == HealthRole.PerformanceStandby;
         var status = !seal.Initialized ? Code("uninitcode", 501)
             : seal.Sealed ? Code("sealedcode", 503)

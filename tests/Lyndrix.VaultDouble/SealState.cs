@@ -2,13 +2,24 @@ using System.Security.Cryptography;
 
 namespace Lyndrix.VaultDouble;
 
-/// <summary>The Shamir seal of the double: uninitialized → sealed → unsealed, with unseal progress toward the threshold.
+/// <summary>The seal of the double: uninitialized → sealed → unsealed, with unseal progress toward the threshold.
 /// Any <c>threshold</c> distinct shares of the generated set unseal it; a wrong share is only noticed at the threshold,
-/// as with real Shamir reconstruction.</summary>
-internal sealed class SealState
+/// as with real Shamir reconstruction. An auto-unseal seal (<see cref="IsAutoUnseal"/>) generates recovery keys instead and
+/// unseals itself at initialization, as Vault does with a transit or cloud KMS seal.</summary>
+internal sealed class SealState(string type, TimeProvider time)
 {
+    public const string Shamir = "shamir";
+
     private readonly List<byte[]> _shares = [];
     private readonly List<byte[]> _progress = [];
+
+    /// <summary>The seal type seal-status reports: <c>shamir</c>, <c>transit</c>, <c>awskms</c>, ...</summary>
+    public string Type { get; } = type;
+
+    public bool IsAutoUnseal => Type != Shamir;
+
+    /// <summary>When the cluster last went from sealed to unsealed (the start of a leader election).</summary>
+    public DateTimeOffset? UnsealedAt { get; private set; }
 
     public bool Initialized { get; private set; }
 
@@ -27,14 +38,30 @@ internal sealed class SealState
 
     public string ClusterId { get; } = Guid.NewGuid().ToString();
 
+    /// <summary>Initializes with the parameters of <c>PUT sys/init</c>: key shares for a Shamir seal, recovery shares for an
+    /// auto-unseal seal (each refuses the other's parameters, as <c>validateInitParameters</c> does).</summary>
     /// <exception cref="InvalidOperationException">The message is Vault's 400 text.</exception>
-    public IReadOnlyList<byte[]> Initialize(int shares, int threshold)
+    public IReadOnlyList<byte[]> Initialize(int shares, int threshold, int recoveryShares = 0, int recoveryThreshold = 0)
     {
         if (Initialized)
         {
             throw new InvalidOperationException("Vault is already initialized");
         }
 
+        string[] barrierFlags = [.. new[] { ("secret_shares", shares), ("secret_threshold", threshold) }.Where(f => f.Item2 != 0).Select(f => f.Item1)];
+        string[] recoveryFlags = [.. new[] { ("recovery_shares", recoveryShares), ("recovery_threshold", recoveryThreshold) }.Where(f => f.Item2 != 0).Select(f => f.Item1)];
+        var misplaced = IsAutoUnseal ? barrierFlags : recoveryFlags;
+        if (misplaced.Length > 0)
+        {
+            throw new InvalidOperationException($"parameters {string.Join(",", misplaced)} not applicable to seal type {Type}");
+        }
+
+        if (IsAutoUnseal)
+        {
+            (shares, threshold) = (recoveryShares, recoveryThreshold);
+        }
+
+        var configuration = IsAutoUnseal ? "recovery" : "seal";
         var problem = shares < 1 ? "shares must be at least one"
             : threshold < 1 ? "threshold must be at least one"
             : shares > 255 ? "shares must be less than 256"
@@ -43,7 +70,7 @@ internal sealed class SealState
             : null;
         if (problem is not null)
         {
-            throw new InvalidOperationException("invalid seal configuration: " + problem);
+            throw new InvalidOperationException($"invalid {configuration} configuration: " + problem);
         }
 
         _shares.Clear();
@@ -56,6 +83,12 @@ internal sealed class SealState
         Threshold = threshold;
         Initialized = true;
         Sealed = true;
+        if (IsAutoUnseal)
+        {
+            // The seal's KMS holds the barrier key: the node unseals itself right after init.
+            MarkUnsealed();
+        }
+
         return _shares.Select(s => (byte[])s.Clone()).ToList();
     }
 
@@ -97,7 +130,7 @@ internal sealed class SealState
             throw new InvalidOperationException("cipher: message authentication failed");
         }
 
-        Sealed = false;
+        MarkUnsealed();
     }
 
     /// <exception cref="InvalidOperationException">Vault's text when resetting an unsealed node.</exception>
@@ -126,6 +159,16 @@ internal sealed class SealState
         }
 
         ResetProgress();
+        MarkUnsealed();
+    }
+
+    private void MarkUnsealed()
+    {
+        if (Sealed)
+        {
+            UnsealedAt = time.GetUtcNow();
+        }
+
         Sealed = false;
     }
 

@@ -28,4 +28,14 @@ public sealed class VaultDoubleOptions
     public string? Namespace { get; set; }
 
     public string Name { get; init; } = "vault-double";
+
+    /// <summary>The seal: <c>shamir</c> (default, unsealed with key shares) or an auto-unseal seal such as <c>transit</c> or
+    /// <c>awskms</c>. An auto-unseal cluster is initialized with <c>recovery_shares</c>/<c>recovery_threshold</c> (sending
+    /// <c>secret_shares</c> is a 400), answers with recovery keys, and unseals itself (reference §12).</summary>
+    public string SealType { get; init; } = "shamir";
+
+    /// <summary>How long, after each unseal, the cluster has no active node (Raft/HA leader election): logical requests answer
+    /// 500 "local node not active but active cluster node not found" and <c>sys/health</c> reports a standby, while
+    /// <c>sys/seal-status</c> already says unsealed (reference §12). Zero (default): a leader at once.</summary>
+    public TimeSpan LeaderElectionDelay { get; set; }
 }

@@ -47,6 +47,10 @@ public sealed class VaultDoubleServer : IAsyncDisposable
     /// <summary>This node's role for <c>sys/health</c>.</summary>
     public HealthRole Role { get; set; } = HealthRole.Active;
 
+    /// <summary>Set on a standby made by <see cref="StartStandbyAsync"/>: the node it redirects logical requests to (307 with
+    /// the same path and query, as a standby does when it cannot forward).</summary>
+    public VaultDoubleServer? ActiveNode { get; set; }
+
     public VaultDoubleOptions Options => State.Options;
 
     internal VaultState State { get; }
@@ -71,6 +75,16 @@ public sealed class VaultDoubleServer : IAsyncDisposable
         return peer;
     }
 
+    /// <summary>Starts a standby of this (active) node: same cluster state, <c>sys/health</c> 429, the seal endpoints answered
+    /// locally, every other request redirected to this node with 307.</summary>
+    public async Task<VaultDoubleServer> StartStandbyAsync(string name = "standby", CancellationToken cancellationToken = default)
+    {
+        var standby = await StartPeerAsync(name, _certificate, cancellationToken);
+        standby.Role = HealthRole.Standby;
+        standby.ActiveNode = this;
+        return standby;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)
@@ -81,10 +95,11 @@ public sealed class VaultDoubleServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Initializes directly (no HTTP), as <c>PUT sys/init</c> would. The double stays sealed.</summary>
+    /// <summary>Initializes directly (no HTTP), as <c>PUT sys/init</c> would. A Shamir double stays sealed; an auto-unseal one
+    /// takes the numbers as recovery shares, returns recovery keys and unseals itself.</summary>
     public VaultDoubleInitResult Initialize(int shares = 1, int threshold = 1) => Locked(() =>
     {
-        var (root, keys) = State.Initialize(shares, threshold);
+        var (root, keys) = State.Seal.IsAutoUnseal ? State.Initialize(0, 0, shares, threshold) : State.Initialize(shares, threshold);
         return new VaultDoubleInitResult(root, keys.Select(Convert.ToHexStringLower).ToList());
     });
 

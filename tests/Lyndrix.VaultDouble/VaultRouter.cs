@@ -172,6 +172,18 @@ internal sealed class VaultRouter(VaultDoubleServer server)
                 return VaultReply.Error(503, "Vault is sealed");
             }
 
+            if (State.IsLeaderless)
+            {
+                // Raft/HA right after an unseal: seal-status says unsealed, but no node is active yet (reference §12).
+                return VaultReply.Error(500, "local node not active but active cluster node not found");
+            }
+
+            if (server.Role == HealthRole.Standby && server.ActiveNode is { } active)
+            {
+                var target = active.BaseAddress.GetLeftPart(UriPartial.Authority) + request.Path.Value + request.QueryString.Value;
+                return VaultReply.Empty(307).WithHeader("Location", target);
+            }
+
             if (State.Options.Namespace is { } ns && NamespaceOf(request.Headers["X-Vault-Namespace"].ToString()) != NamespaceOf(ns))
             {
                 return relative.EndsWith("/login", StringComparison.Ordinal)

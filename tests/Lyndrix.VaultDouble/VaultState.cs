@@ -13,6 +13,7 @@ internal sealed class VaultState
     {
         Options = options;
         Tokens = new TokenStore(options.TimeProvider);
+        Seal = new SealState(options.SealType, options.TimeProvider);
     }
 
     public object Gate { get; } = new();
@@ -21,7 +22,10 @@ internal sealed class VaultState
 
     public DateTimeOffset Now => Options.TimeProvider.GetUtcNow();
 
-    public SealState Seal { get; } = new();
+    public SealState Seal { get; }
+
+    /// <summary>Unsealed, but the leader election that follows an unseal has not finished (<see cref="VaultDoubleOptions.LeaderElectionDelay"/>).</summary>
+    public bool IsLeaderless => !Seal.Sealed && Seal.UnsealedAt is { } at && Now - at < Options.LeaderElectionDelay;
 
     public TokenStore Tokens { get; }
 
@@ -33,9 +37,9 @@ internal sealed class VaultState
 
     public string Version => "1.17.5";
 
-    public (string RootToken, IReadOnlyList<byte[]> Shares) Initialize(int shares, int threshold)
+    public (string RootToken, IReadOnlyList<byte[]> Shares) Initialize(int shares, int threshold, int recoveryShares = 0, int recoveryThreshold = 0)
     {
-        var keys = Seal.Initialize(shares, threshold);
+        var keys = Seal.Initialize(shares, threshold, recoveryShares, recoveryThreshold);
         return (Tokens.CreateRoot().Id, keys);
     }
 

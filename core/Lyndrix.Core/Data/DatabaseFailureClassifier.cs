@@ -27,6 +27,10 @@ internal static class DatabaseFailureClassifier
     private const int AccountLocked = 3118;
     private const int MariaDbAccountLocked = 4151;
 
+    // Galera: a node outside the primary component (partitioned, joining, desynced) answers "WSREP has not yet prepared node
+    // for application use" to every statement.
+    private const int WsrepNotReady = 1047;
+
     /// <summary>
     /// Classifies a MariaDB failure; null when the exception alone cannot tell, which is the driver's
     /// "unable to connect" (1042) without a cause: it reports refused ports, timeouts, unresolvable names and a server
@@ -88,6 +92,9 @@ internal static class DatabaseFailureClassifier
         (int)MySqlErrorCode.ConnectionCountError or (int)MySqlErrorCode.TooManyUserConnections or (int)MySqlErrorCode.UserLimitReached =>
             DatabaseFailure.Transient("too_many_connections", $"MariaDB at {Endpoint(s)} has no free connection slot (error {code})."),
         (int)MySqlErrorCode.ServerShutdown => DatabaseFailure.Transient("server_shutdown", $"MariaDB at {Endpoint(s)} is shutting down (error {code})."),
+        WsrepNotReady => DatabaseFailure.Transient("cluster_not_ready",
+            $"A Galera node of {Endpoint(s)} is not in the cluster's primary component (error {code}, WSREP not ready); the host retries, " +
+            "and new connections go to the other nodes listed in DB_HOST."),
         _ => DatabaseFailure.Transient("server_error", $"MariaDB at {Endpoint(s)} answered with error {code}."),
     };
 

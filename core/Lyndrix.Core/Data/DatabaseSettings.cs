@@ -10,8 +10,12 @@ internal sealed record DatabaseSettings
 {
     public const string SqliteFileName = "lyndrix.db";
 
-    /// <summary>Null selects the embedded SQLite database.</summary>
+    /// <summary>Null selects the embedded SQLite database. May list several nodes of a cluster (a MariaDB Galera cluster),
+    /// comma-separated, all on <see cref="Port"/>: new connections go round-robin over them and skip a node that is down.</summary>
     public string? Host { get; init; }
+
+    /// <summary>The nodes of <see cref="Host"/>, in order.</summary>
+    public IReadOnlyList<string> Hosts => Host is null ? [] : Host.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     public int Port { get; init; } = 3306;
 
@@ -63,6 +67,17 @@ internal sealed record DatabaseSettings
         }
 
         host = host?.Trim();
+        if (host is not null)
+        {
+            var nodes = host.Split(',', StringSplitOptions.TrimEntries);
+            if (nodes.Any(n => n.Length == 0 || n.Contains(':', StringComparison.Ordinal) && !System.Net.IPAddress.TryParse(n, out _)))
+            {
+                r.Problem("DB_HOST", $"must be a host name or a comma-separated list of the nodes of one cluster, all on DB_PORT, such as " +
+                                     $"'db1,db2,db3' (got '{host}'; a port goes in DB_PORT, not after the name)");
+            }
+
+            host = string.Join(",", nodes);
+        }
         var sslModeRaw = r.String("DB_SSL_MODE");
         var sslMode = DatabaseSslMode.Preferred;
         if (sslModeRaw is not null && !DatabaseSslModes.TryParse(sslModeRaw, out sslMode))

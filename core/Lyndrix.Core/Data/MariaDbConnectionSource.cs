@@ -40,6 +40,9 @@ internal sealed class MariaDbConnectionSource(DatabaseSettings settings) : IData
             ConnectionReset = true,
             Pooling = true,
             CharacterSet = "utf8mb4",
+            // With several nodes (a Galera cluster) each new pooled connection takes the next node; a node that does not
+            // answer is skipped for a while, so the host carries on with the others.
+            LoadBalance = MySqlLoadBalance.RoundRobin,
             // A password must never come back out of a MySqlConnection.ConnectionString.
             PersistSecurityInfo = false,
         };
@@ -98,8 +101,19 @@ internal sealed class MariaDbConnectionSource(DatabaseSettings settings) : IData
             return failure;
         }
 
-        var probe = await MariaDbReachabilityProbe.ProbeAsync(settings.Host!, settings.Port, settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-        return DatabaseFailureClassifier.FromProbe(probe, settings);
+        // Every node failed (the driver fails over on its own while one answers): report the most hopeful finding.
+        MariaDbProbeResult? first = null;
+        foreach (var host in settings.Hosts)
+        {
+            var probe = await MariaDbReachabilityProbe.ProbeAsync(host, settings.Port, settings.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            first ??= probe;
+            if (probe.Outcome != MariaDbProbeOutcome.HostNotFound)
+            {
+                return DatabaseFailureClassifier.FromProbe(probe, settings);
+            }
+        }
+
+        return DatabaseFailureClassifier.FromProbe(first!, settings);
     }
 
     public async Task ResetPoolAsync()

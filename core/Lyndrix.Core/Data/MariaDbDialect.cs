@@ -11,7 +11,7 @@ internal sealed class MariaDbDialect : SqlDialect
     /// <summary>Table options of every core table: binary collation so names compare the same way as in SQLite.</summary>
     public const string TableOptions = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
 
-    private const string MigrationLockName = "lyndrix.schema_migrations";
+    private const string MigrationLockName = "schema_migrations";
 
     public override SqlDialectKind Kind => SqlDialectKind.MariaDb;
 
@@ -42,32 +42,28 @@ internal sealed class MariaDbDialect : SqlDialect
     public override bool IsUniqueViolation(Exception exception) =>
         exception is MySqlException { ErrorCode: MySqlErrorCode.DuplicateKeyEntry };
 
+    /// <summary>How long a migration lease lasts without renewal (renewed at a third of it while migrations run).</summary>
+    public static TimeSpan MigrationLease { get; set; } = TimeSpan.FromSeconds(60);
+
     public override async Task<IAsyncDisposable> LockMigrationsAsync(DbConnection connection, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        // A named lock lives as long as the session; RELEASE_LOCK in the disposer, or the session ending, frees it.
-        var got = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT GET_LOCK(@Name, @Seconds)", new { Name = MigrationLockName, Seconds = Math.Max(1, (int)timeout.TotalSeconds) },
-            cancellationToken: cancellationToken)).ConfigureAwait(false);
-        if (got != 1)
-        {
-            throw new TimeoutException($"Another process has been migrating the database for more than {timeout.TotalSeconds:0}s; try again when it has finished.");
-        }
-
-        return new MigrationLock(connection);
+        var lease = await MariaDbLeaseLock.AcquireAsync(connection, MigrationLockName, MigrationLease, timeout, TimeProvider.System, cancellationToken)
+            .ConfigureAwait(false);
+        await RequireCausalReadsAsync(connection, cancellationToken).ConfigureAwait(false);
+        return lease;
     }
 
-    private sealed class MigrationLock(DbConnection connection) : IAsyncDisposable
+    /// <summary>On a Galera node, makes this session's reads wait until the node has applied every write the cluster committed
+    /// before them (<c>wsrep_sync_wait=1</c>), so the migration records another host just wrote on another node are seen.
+    /// A server without Galera support has no such variable, and needs none.</summary>
+    public static async Task RequireCausalReadsAsync(DbConnection connection, CancellationToken cancellationToken)
     {
-        public async ValueTask DisposeAsync()
+        try
         {
-            try
-            {
-                await connection.ExecuteAsync("SELECT RELEASE_LOCK(@Name)", new { Name = MigrationLockName }).ConfigureAwait(false);
-            }
-            catch (DbException)
-            {
-                // The session is gone, and with it the lock.
-            }
+            await connection.ExecuteAsync(new CommandDefinition("SET SESSION wsrep_sync_wait = 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
+        }
+        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.UnknownSystemVariable)
+        {
         }
     }
 }

@@ -30,10 +30,13 @@ internal interface ISecretBackend
 internal sealed record SecretBackendStatus(bool Initialized, bool Sealed, string? Version = null);
 
 /// <summary>What <c>vault_keys.enc</c> holds: <c>{"root_token": ..., "unseal_keys": [...]}</c>. The embedded backend stores its
-/// data key as <c>root_token</c>.</summary>
-internal sealed record KeyMaterial(string RootToken, IReadOnlyList<string> UnsealKeys)
+/// data key as <c>root_token</c>. A Vault with an auto-unseal seal has no unseal keys but recovery keys (kept as
+/// <c>"recovery_keys"</c>, a field only such files carry).</summary>
+internal sealed record KeyMaterial(string RootToken, IReadOnlyList<string> UnsealKeys, IReadOnlyList<string>? RecoveryKeys = null)
 {
-    public override string ToString() => $"KeyMaterial(root_token=***, unseal_keys={UnsealKeys.Count} x ***)";
+    public IReadOnlyList<string> RecoveryKeyList => RecoveryKeys ?? [];
+
+    public override string ToString() => $"KeyMaterial(root_token=***, unseal_keys={UnsealKeys.Count} x ***, recovery_keys={RecoveryKeyList.Count} x ***)";
 }
 
 /// <summary>The backend could not be reached (connection refused, timeout, 5xx). Transient: retried with backoff.</summary>

@@ -34,6 +34,8 @@ public sealed class DatabaseFailureClassifierTests
     [TestCase(1203, "too_many_connections")]
     [TestCase(1053, "server_shutdown")]
     [TestCase(1205, "server_error")]
+    [TestCase(1047, "cluster_not_ready")]
+    [TestCase(1213, "server_error")]
     public void Load_and_shutdown_errors_are_transient(int code, string reason)
     {
         var failure = DatabaseFailureClassifier.FromMariaDbCode(code, MariaDb);

@@ -85,6 +85,25 @@ public sealed class DatabaseSettingsTests
     }
 
     [Test]
+    public void DB_HOST_may_list_the_nodes_of_a_cluster_and_each_becomes_a_server_of_the_connection()
+    {
+        var s = Load(("DB_HOST", " db1 , 10.0.0.2,::1 "), ("DB_PORT", "3307"));
+        var builder = new MySqlConnector.MySqlConnectionStringBuilder(MariaDbConnectionSource.BuildConnectionString(s, "pw"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(s.Hosts, Is.EqualTo(new[] { "db1", "10.0.0.2", "::1" }));
+            Assert.That(builder.Server, Is.EqualTo("db1,10.0.0.2,::1"));
+            Assert.That(builder.LoadBalance, Is.EqualTo(MySqlConnector.MySqlLoadBalance.RoundRobin));
+        });
+    }
+
+    [TestCase("db1:3306,db2")]
+    [TestCase("db1,,db2")]
+    [TestCase("db1,")]
+    public void A_node_list_with_a_port_or_an_empty_entry_is_refused_with_the_form_it_takes(string hosts) =>
+        Assert.That(LoadFails(("DB_HOST", hosts)).Message, Does.Contain("DB_HOST").And.Contain("comma-separated").And.Contain("DB_PORT"));
+
+    [Test]
     public void A_max_delay_below_the_base_delay_is_refused() =>
         Assert.That(LoadFails(("DB_RETRY_BASE_DELAY", "2"), ("DB_RETRY_MAX_DELAY", "1")).Message, Does.Contain("DB_RETRY_MAX_DELAY"));
 

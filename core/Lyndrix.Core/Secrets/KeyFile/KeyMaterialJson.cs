@@ -7,7 +7,9 @@ namespace Lyndrix.Core.Secrets.KeyFile;
 /// <summary>
 /// The plaintext of <c>vault_keys.enc</c> exactly as Python's default <c>json.dumps</c> writes it:
 /// <c>{"root_token": "...", "unseal_keys": ["...", "..."]}</c>, with <c>", "</c> and <c>": "</c> separators and
-/// <c>ensure_ascii</c> escaping (non-ASCII as lower-case <c>\uXXXX</c>, surrogate pairs for astral characters).
+/// <c>ensure_ascii</c> escaping (non-ASCII as lower-case <c>\uXXXX</c>, surrogate pairs for astral characters). Recovery keys
+/// (Vault with an auto-unseal seal) follow as <c>"recovery_keys"</c> only when there are some, so every file the original can
+/// read stays byte-identical.
 /// </summary>
 internal static class KeyMaterialJson
 {
@@ -17,21 +19,16 @@ internal static class KeyMaterialJson
     public static byte[] Serialize(KeyMaterial material)
     {
         ArgumentNullException.ThrowIfNull(material);
-        var sb = new StringBuilder(64 + material.RootToken.Length + material.UnsealKeys.Sum(k => k.Length + 4));
+        var sb = new StringBuilder(64 + material.RootToken.Length + material.UnsealKeys.Concat(material.RecoveryKeyList).Sum(k => k.Length + 4));
         sb.Append("{\"root_token\": ");
         AppendPythonString(sb, material.RootToken);
-        sb.Append(", \"unseal_keys\": [");
-        for (var i = 0; i < material.UnsealKeys.Count; i++)
+        AppendList(sb, "unseal_keys", material.UnsealKeys);
+        if (material.RecoveryKeyList.Count > 0)
         {
-            if (i > 0)
-            {
-                sb.Append(", ");
-            }
-
-            AppendPythonString(sb, material.UnsealKeys[i]);
+            AppendList(sb, "recovery_keys", material.RecoveryKeyList);
         }
 
-        sb.Append("]}");
+        sb.Append('}');
 
         // Everything above is ASCII because of the escaping.
         return Encoding.ASCII.GetBytes(sb.ToString());
@@ -70,19 +67,47 @@ internal static class KeyMaterialJson
                 throw Corrupt(source, decrypted, "its decrypted JSON has no \"unseal_keys\" list");
             }
 
-            var list = new List<string>(keys.GetArrayLength());
-            foreach (var key in keys.EnumerateArray())
+            var recovery = root.TryGetProperty("recovery_keys", out var recoveryKeys) ? recoveryKeys : (JsonElement?)null;
+            if (recovery is { ValueKind: not JsonValueKind.Array })
             {
-                if (key.ValueKind != JsonValueKind.String)
-                {
-                    throw Corrupt(source, decrypted, "an entry of its \"unseal_keys\" list is not a string");
-                }
-
-                list.Add(key.GetString()!);
+                throw Corrupt(source, decrypted, "its \"recovery_keys\" is not a list");
             }
 
-            return new KeyMaterial(token.GetString()!, list);
+            return new KeyMaterial(token.GetString()!, Strings(keys, "unseal_keys", source, decrypted),
+                recovery is { } r ? Strings(r, "recovery_keys", source, decrypted) : null);
         }
+    }
+
+    private static List<string> Strings(JsonElement array, string name, string source, bool decrypted)
+    {
+        var list = new List<string>(array.GetArrayLength());
+        foreach (var key in array.EnumerateArray())
+        {
+            if (key.ValueKind != JsonValueKind.String)
+            {
+                throw Corrupt(source, decrypted, $"an entry of its \"{name}\" list is not a string");
+            }
+
+            list.Add(key.GetString()!);
+        }
+
+        return list;
+    }
+
+    private static void AppendList(StringBuilder sb, string name, IReadOnlyList<string> values)
+    {
+        sb.Append(", \"").Append(name).Append("\": [");
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0)
+            {
+                sb.Append(", ");
+            }
+
+            AppendPythonString(sb, values[i]);
+        }
+
+        sb.Append(']');
     }
 
     private static KeyFileException Corrupt(string source, bool decrypted, string what) =>

@@ -32,6 +32,7 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
     private readonly ILogger<SecretLifecycle> _logger;
     private readonly Channel<LifecycleCommand> _commands = Channel.CreateUnbounded<LifecycleCommand>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ResiliencePipeline _statusRetry;
+    private readonly ResiliencePipeline _openRetry;
     private readonly List<IDisposable> _subscriptions = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _gate = new();
@@ -45,6 +46,7 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
     private int _watchQueued;
     private int _disposed;
     private volatile bool _opened;
+    private volatile bool _initializedElsewhere;
     private Task _worker = Task.CompletedTask;
     private Task _watchdog = Task.CompletedTask;
 
@@ -58,7 +60,14 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
         _boot = boot;
         _time = time;
         _logger = logger;
-        _statusRetry = new ResiliencePipelineBuilder { TimeProvider = time }
+        _statusRetry = UnreachableRetry(settings, time);
+        _openRetry = UnreachableRetry(settings, time);
+    }
+
+    // Retries what fails with SecretBackendUnreachableException with exponential backoff, forever (until the host stops),
+    // announcing each failure: an outage, or a cluster electing its leader after an unseal.
+    private ResiliencePipeline UnreachableRetry(SecretStoreSettings settings, TimeProvider time) =>
+        new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<SecretBackendUnreachableException>(),
@@ -74,7 +83,6 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
                 },
             })
             .Build();
-    }
 
     public string BackendKind => _backend.Kind;
 
@@ -266,7 +274,8 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
             SetMaintenance("sealed");
             await ApplyStatusAsync(status, stop).ConfigureAwait(false);
         }
-        else if (!_opened && previous is not null && (previous.Initialized != status.Initialized || previous.Sealed != status.Sealed))
+        else if (!_opened && previous is not null && (previous.Initialized != status.Initialized || previous.Sealed != status.Sealed
+                     || (_initializedElsewhere && status.Sealed && _keyFile.Exists)))
         {
             _logger.LogInformation("Secret store: the backend changed from {Before} to {After} outside the host; continuing from there",
                 Describe(previous), Describe(status));
@@ -306,8 +315,13 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
                 // Our own init whose key file could not be written yet: retry the write, not an unseal from a file that is not there.
                 await InitAsync(pendingKey, "auto", stop).ConfigureAwait(false);
             }
+            else if (_initializedElsewhere && !_keyFile.Exists)
+            {
+                WaitForInitializingPeer();
+            }
             else if (_masterKey.Key is { } key)
             {
+                _initializedElsewhere = false;
                 await UnsealAsync(key, "auto", stop).ConfigureAwait(false);
             }
             else
@@ -378,6 +392,14 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
             }
             catch (KeyFileException ex)
             {
+                if (_keyFile.Exists && await IsInitializedNowAsync(stop).ConfigureAwait(false))
+                {
+                    // Another host sharing SECURITY_DIR initialized between our status check and now, and wrote its key file.
+                    InitializedElsewhere();
+                    Post(new LifecycleCommand.Check("init: initialized by another host"));
+                    return;
+                }
+
                 InitFailed(ex.Reason, ex.Message);
                 return;
             }
@@ -385,6 +407,14 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
             try
             {
                 material = await WithTimeoutAsync("initialize", _backend.InitializeAsync, stop).ConfigureAwait(false);
+            }
+            catch (SecretBackendAlreadyInitializedException)
+            {
+                // Several hosts found the store uninitialized and raced; the backend let exactly one win. Never write a key
+                // file for someone else's initialization: wait for the winner's (shared SECURITY_DIR) or its unseal.
+                InitializedElsewhere();
+                Post(new LifecycleCommand.Check("init: initialized by another host"));
+                return;
             }
             catch (SecretBackendUnreachableException ex)
             {
@@ -419,6 +449,30 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
         _logger.LogInformation("Secret store: initialized; key file written to {KeyFile}. Back it up together with the store's data", _keyFile.Path);
         await UnsealWithMaterialAsync(material, stop).ConfigureAwait(false);
     }
+
+    private async Task<bool> IsInitializedNowAsync(CancellationToken stop)
+    {
+        try
+        {
+            return (await WithTimeoutAsync("status", _backend.GetStatusAsync, stop).ConfigureAwait(false)).Initialized;
+        }
+        catch (SecretBackendUnreachableException)
+        {
+            return false;
+        }
+    }
+
+    private void InitializedElsewhere()
+    {
+        _initializedElsewhere = true;
+        _logger.LogInformation("Secret store: another host initialized the {Backend} store first; this host uses its key file (shared SECURITY_DIR) " +
+                               "or waits for it to unseal", _backend.Kind);
+    }
+
+    private void WaitForInitializingPeer() => Waiting(
+        $"Another host initialized the {_backend.Kind} secret store, and its key file is not in this host's SECURITY_DIR ({_keyFile.Path}). " +
+        "This host opens the store as soon as that host has unsealed it, with VAULT_TOKEN or AppRole (or the root token, once the key file " +
+        "appears here). Hosts that share SECURITY_DIR need nothing more; otherwise copy vault_keys.enc to each host or give each a token.");
 
     // ---- unseal ------------------------------------------------------------------------------------------------
 
@@ -520,11 +574,15 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
     {
         try
         {
-            await WithTimeoutAsync("open", async ct =>
+            // A store that answers its status but not a logical request (a Vault cluster electing its leader for a few seconds
+            // after an unseal, a node restarting) is retried here, with backoff and the material already in hand: going back
+            // to the status check would find "unsealed" at once and re-open in a tight loop, decrypting the key file and
+            // toggling maintenance each pass.
+            await _openRetry.ExecuteAsync(async ct => await WithTimeoutAsync("open", async inner =>
             {
-                await _backend.OpenAsync(material, ct).ConfigureAwait(false);
+                await _backend.OpenAsync(material, inner).ConfigureAwait(false);
                 return true;
-            }, stop).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false), stop).ConfigureAwait(false);
         }
         catch (SecretBackendAuthException ex)
         {
@@ -541,18 +599,13 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
             Post(new LifecycleCommand.Check("open: sealed meanwhile"));
             return;
         }
-        catch (SecretBackendUnreachableException ex)
-        {
-            OnUnreachable(ex);
-            Post(new LifecycleCommand.Check("open: backend unreachable"));
-            return;
-        }
         catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             Fail(CoreTopics.VaultAuthFailed, "open_failed", $"The {_backend.Kind} secret store could not be opened: {ex.Message}");
             return;
         }
 
+        Reachable();
         _opened = true;
         SetSnapshot(s => s with { UiState = SecretStoreUiState.Ready, Connected = true });
         SetMaintenance(null);

@@ -39,14 +39,19 @@ internal sealed class VaultClient
         return response.Json?["initialized"]?.GetValue<bool>() ?? false;
     }
 
-    /// <summary><c>PUT sys/init</c>. Never repeated once sent: a second init would fail and the keys of the first would be lost.</summary>
-    public async Task<VaultInitResponse> InitializeAsync(int shares, int threshold, CancellationToken cancellationToken)
+    /// <summary><c>PUT sys/init</c>. Never repeated once sent: a second init would fail and the keys of the first would be lost.
+    /// A Shamir seal takes <c>secret_shares</c>/<c>secret_threshold</c>; an auto-unseal seal refuses those (400) and takes
+    /// <c>recovery_shares</c>/<c>recovery_threshold</c> instead (<paramref name="autoUnseal"/>), answering with recovery keys.</summary>
+    public async Task<VaultInitResponse> InitializeAsync(int shares, int threshold, bool autoUnseal, CancellationToken cancellationToken)
     {
-        var call = VaultCall.Put("sys/init", new JsonObject { ["secret_shares"] = shares, ["secret_threshold"] = threshold }, VaultRetryKind.UnsafeWrite);
+        var body = autoUnseal
+            ? new JsonObject { ["recovery_shares"] = shares, ["recovery_threshold"] = threshold }
+            : new JsonObject { ["secret_shares"] = shares, ["secret_threshold"] = threshold };
+        var call = VaultCall.Put("sys/init", body, VaultRetryKind.UnsafeWrite);
         var response = await SendCheckedAsync(call, authenticated: false, cancellationToken);
         var init = VaultJson.Read<VaultInitResponse>(response.Json, call.Describe());
         _transport.Redactor.Add(init.RootToken);
-        foreach (var key in init.Keys.Concat(init.KeysBase64))
+        foreach (var key in init.Keys.Concat(init.KeysBase64).Concat(init.RecoveryKeys).Concat(init.RecoveryKeysBase64))
         {
             _transport.Redactor.Add(key);
         }
@@ -107,7 +112,9 @@ internal sealed class VaultClient
             .ToDictionary(p => p.Key, p => VaultMountInfo.From((JsonObject)p.Value!), StringComparer.Ordinal);
     }
 
-    /// <summary><c>GET sys/mounts/&lt;path&gt;</c>; null when nothing is mounted there.</summary>
+    /// <summary>The mount at exactly <paramref name="path"/>; null when nothing is mounted there. <c>GET sys/mounts/&lt;path&gt;</c>
+    /// answers the mount with the longest prefix of the path (a parent mount for a nested path) without saying which one, so
+    /// the answer is checked against the mount's own path before it is believed.</summary>
     public async Task<VaultMountInfo?> GetMountAsync(string path, CancellationToken cancellationToken)
     {
         var call = VaultCall.Get("sys/mounts/" + EscapePath(path));
@@ -118,7 +125,29 @@ internal sealed class VaultClient
         }
 
         VaultFailures.ThrowIfFailed(response, call, BaseAddress);
-        return response.Data is { } data ? VaultMountInfo.From(data) : null;
+        if (response.Data is not { } data)
+        {
+            return null;
+        }
+
+        var wanted = path.Trim('/') + "/";
+        var mount = VaultMountInfo.From(data);
+        var matched = mount.Path ?? await MatchedMountPathAsync(wanted, cancellationToken);
+        return string.Equals(matched?.Trim('/') + "/", wanted, StringComparison.Ordinal) ? mount with { Path = wanted } : null;
+    }
+
+    // Which mount a path falls under: the UI probe names it; a token that may not use the probe may still list the mounts.
+    private async Task<string?> MatchedMountPathAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await GetUiMountAsync(path, cancellationToken)).Path;
+        }
+        catch (VaultApiException e) when (e.IsPermissionDenied)
+        {
+            var mounts = await ListMountsAsync(cancellationToken);
+            return mounts.ContainsKey(path) ? path : null;
+        }
     }
 
     /// <summary>Enables a KV version 2 engine. Returns false when the path is already in use (400 or 409), which the caller

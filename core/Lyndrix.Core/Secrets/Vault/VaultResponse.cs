@@ -59,6 +59,10 @@ internal sealed class VaultResponse
     /// <summary>503 "Vault is sealed": a state to report, not a fault to retry.</summary>
     public bool IsSealed => StatusCode == 503 && ErrorsContain("Vault is sealed");
 
+    /// <summary>An HA/Raft cluster without an active node yet (the seconds of leader election after an unseal): 500 "local
+    /// node not active but active cluster node not found". Transient like a 503, although Vault sends it as a 500.</summary>
+    public bool IsLeaderless => StatusCode == 500 && ErrorsContain("active cluster node not found");
+
     public JsonObject? Data => Json?["data"] as JsonObject;
 
     /// <summary>The top-level <c>data</c> object read straight from the parsed body, without building a node tree; null when the

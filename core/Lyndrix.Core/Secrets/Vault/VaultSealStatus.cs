@@ -5,6 +5,10 @@ internal sealed class VaultSealStatus
 {
     public string Type { get; init; } = "";
 
+    /// <summary>A seal that unseals itself (transit, cloud KMS, PKCS#11): Vault is initialized with recovery shares, and
+    /// <see cref="T"/>/<see cref="N"/> describe the recovery keys, which cannot unseal.</summary>
+    public bool IsAutoUnseal => Type.Length > 0 && Type != "shamir";
+
     public bool Initialized { get; init; }
 
     public bool Sealed { get; init; }

@@ -54,13 +54,21 @@ internal sealed class VaultSecretBackend : ISecretBackend, IAsyncDisposable
     {
         try
         {
-            var init = await Client.InitializeAsync(1, 1, cancellationToken);
+            var seal = await Client.GetSealStatusAsync(cancellationToken);
+            var init = await Client.InitializeAsync(1, 1, seal.IsAutoUnseal, cancellationToken);
+            if (seal.IsAutoUnseal)
+            {
+                _logger.LogInformation("Initialized Vault at {Url} (auto-unseal seal '{Seal}') with one recovery key share; Vault unseals itself.",
+                    _settings.Url, seal.Type);
+                return new KeyMaterial(init.RootToken, [], init.RecoveryKeys);
+            }
+
             _logger.LogInformation("Initialized Vault at {Url} with one unseal key share; it stays sealed until unsealed.", _settings.Url);
             return new KeyMaterial(init.RootToken, init.Keys);
         }
         catch (VaultApiException e) when (e.StatusCode == 400 && e.ErrorsContain("already initialized"))
         {
-            throw new InvalidOperationException(
+            throw new SecretBackendAlreadyInitializedException(
                 $"Vault at {_settings.Url} is already initialized, so it cannot be initialized again. Unseal it with the keys in vault_keys.enc " +
                 "(or the keys its operators hold); if those are lost, the data in this Vault cannot be recovered.", e);
         }
@@ -71,7 +79,7 @@ internal sealed class VaultSecretBackend : ISecretBackend, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(material);
         if (material.UnsealKeys.Count == 0)
         {
-            throw new ArgumentException("No unseal key given.", nameof(material));
+            return await AwaitAutoUnsealAsync(cancellationToken);
         }
 
         VaultSealStatus? status = null;
@@ -100,6 +108,28 @@ internal sealed class VaultSecretBackend : ISecretBackend, IAsyncDisposable
         if (status!.Sealed)
         {
             _logger.LogInformation("Vault unseal progress {Progress}/{Threshold}; more key shares are needed.", status.Progress, status.T);
+        }
+
+        return new SecretBackendStatus(status.Initialized, status.Sealed, status.Version);
+    }
+
+    // Recovery keys cannot unseal: a Vault with an auto-unseal seal unseals itself once its KMS answers.
+    private async Task<SecretBackendStatus> AwaitAutoUnsealAsync(CancellationToken cancellationToken)
+    {
+        var status = await Client.GetSealStatusAsync(cancellationToken);
+        if (!status.IsAutoUnseal)
+        {
+            throw new SecretBackendUnsealRejectedException(
+                $"The key file holds no unseal keys, but Vault at {_settings.Url} uses a Shamir seal, which needs them. The file was written for a " +
+                "Vault with an auto-unseal seal: point VAULT_URL at that Vault, or restore the key file written when this Vault was initialized.");
+        }
+
+        if (status.Sealed)
+        {
+            throw new SecretBackendUnsealRejectedException(
+                $"Vault at {_settings.Url} uses an auto-unseal seal ('{status.Type}') and is sealed: it unseals itself once its seal (the transit " +
+                "Vault or cloud KMS) answers, and recovery keys cannot unseal it. Check the seal's reachability and credentials in Vault's log; " +
+                "the host opens the store when Vault is unsealed.");
         }
 
         return new SecretBackendStatus(status.Initialized, status.Sealed, status.Version);
@@ -212,11 +242,14 @@ internal sealed class VaultSecretBackend : ISecretBackend, IAsyncDisposable
         }
     }
 
-    private async Task<VaultMountInfo> ProbeMountAsync(string source, CancellationToken cancellationToken)
+    /// <summary>The mount at exactly <c>lyndrix/</c> through the UI probe, null when the probe names a parent mount (it
+    /// answers the longest mounted prefix, as <c>sys/mounts/&lt;path&gt;</c> does).</summary>
+    private async Task<VaultMountInfo?> ProbeMountAsync(string source, CancellationToken cancellationToken)
     {
         try
         {
-            return await Client.GetUiMountAsync(_settings.Mount, cancellationToken);
+            var mount = await Client.GetUiMountAsync(_settings.Mount, cancellationToken);
+            return mount.Path is null || mount.Path.Trim('/') == _settings.Mount.Trim('/') ? mount : null;
         }
         catch (VaultApiException e) when (e.IsPermissionDenied)
         {

@@ -10,7 +10,8 @@ namespace Lyndrix.Core.Secrets.Vault;
 /// Sends Vault calls: always <c>X-Vault-Request: true</c>, the token as <c>X-Vault-Token</c>, <c>X-Vault-Namespace</c> only when
 /// configured. Follows one redirect (301/302/307/308) itself, re-sending method, body and token, and refuses an https → http
 /// downgrade (.NET's own redirect handling would drop the token, reference §5). Retries with backoff: connection failures,
-/// 412, 429 (honouring <c>Retry-After</c>), 502, 503 (unless sealed) and 504, for calls that are safe to repeat
+/// 412, 429 (honouring <c>Retry-After</c>), 502, 503 (unless sealed), 504 and the 500 of a cluster still electing its leader,
+/// for calls that are safe to repeat
 /// (<see cref="VaultRetryKind"/>); never 4xx refusals. Connection-level failures become <see cref="SecretBackendUnreachableException"/>.
 /// </summary>
 internal sealed class VaultTransport(HttpClient http, VaultSettings settings, VaultSecretRedactor redactor, TimeProvider time, ILogger logger)
@@ -72,7 +73,7 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
     private static bool IsRetryable(VaultCall call, VaultResponse response) =>
         !call.AcceptAnyStatus
         && call.Retry != VaultRetryKind.UnsafeWrite
-        && response.StatusCode is 412 or 429 or 502 or 503 or 504
+        && (response.StatusCode is 412 or 429 or 502 or 503 or 504 || response.IsLeaderless)
         && !response.IsSealed;
 
     private TimeSpan Backoff(int attempt)

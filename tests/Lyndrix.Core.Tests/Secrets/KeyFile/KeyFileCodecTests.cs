@@ -157,6 +157,8 @@ public class KeyFileCodecTests
     [TestCase("{\"root_token\": 5, \"unseal_keys\": []}", "root_token")]
     [TestCase("{\"root_token\": \"t\"}", "unseal_keys")]
     [TestCase("{\"root_token\": \"t\", \"unseal_keys\": [1]}", "not a string")]
+    [TestCase("{\"root_token\": \"t\", \"unseal_keys\": [], \"recovery_keys\": \"r\"}", "recovery_keys")]
+    [TestCase("{\"root_token\": \"t\", \"unseal_keys\": [], \"recovery_keys\": [2]}", "not a string")]
     public void Bad_plaintext_is_reported_as_corrupt_without_quoting_it(string json, string expected)
     {
         var ex = Assert.Throws<KeyFileException>(() => KeyMaterialJson.Parse(Encoding.UTF8.GetBytes(json)))!;
@@ -165,6 +167,20 @@ public class KeyFileCodecTests
             Assert.That(ex.Problem, Is.EqualTo(KeyFileProblem.Corrupt));
             Assert.That(ex.Message, Does.Contain(expected));
             Assert.That(ex.Message, Does.Contain("decrypted correctly"));
+        });
+    }
+
+    [Test]
+    public void Recovery_keys_of_an_auto_unseal_vault_round_trip_and_a_file_without_them_keeps_the_originals_bytes()
+    {
+        var withRecovery = KeyMaterialJson.Serialize(new KeyMaterial("hvs.r", [], ["rk1", "rk2"]));
+        var parsed = KeyMaterialJson.Parse(withRecovery);
+        Assert.Multiple(() =>
+        {
+            Assert.That(Encoding.ASCII.GetString(withRecovery), Is.EqualTo("{\"root_token\": \"hvs.r\", \"unseal_keys\": [], \"recovery_keys\": [\"rk1\", \"rk2\"]}"));
+            Assert.That(parsed.RecoveryKeyList, Is.EqualTo(new[] { "rk1", "rk2" }));
+            Assert.That(Encoding.ASCII.GetString(KeyMaterialJson.Serialize(new KeyMaterial("t", ["k"]))), Is.EqualTo("{\"root_token\": \"t\", \"unseal_keys\": [\"k\"]}"));
+            Assert.That(KeyMaterialJson.Parse(Encoding.ASCII.GetBytes("{\"root_token\": \"t\", \"unseal_keys\": [\"k\"]}")).RecoveryKeys, Is.Null);
         });
     }
 

@@ -12,15 +12,16 @@ internal static class SecretTestSettings
 
     public static readonly Argon2Parameters FastArgon = new(1, 64, 1);
 
-    public static SecretStoreSettings For(string securityDir, string? masterKey = MasterKey, bool dev = false, string? vaultUrl = null) => new()
+    public static SecretStoreSettings For(string securityDir, string? masterKey = MasterKey, bool dev = false, string? vaultUrl = null,
+        TimeSpan? retryDelay = null, TimeSpan? retryMaxDelay = null) => new()
     {
         SecurityDir = securityDir,
         IsDev = dev,
         MasterKey = masterKey,
         VaultUrl = vaultUrl,
         Argon = FastArgon,
-        RetryDelay = TimeSpan.FromMilliseconds(20),
-        RetryMaxDelay = TimeSpan.FromMilliseconds(100),
+        RetryDelay = retryDelay ?? TimeSpan.FromMilliseconds(20),
+        RetryMaxDelay = retryMaxDelay ?? TimeSpan.FromMilliseconds(100),
         WatchdogInterval = TimeSpan.FromMilliseconds(50),
         OperationTimeout = TimeSpan.FromSeconds(5),
         CasAttempts = 50,

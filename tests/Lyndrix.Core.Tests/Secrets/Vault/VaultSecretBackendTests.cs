@@ -86,7 +86,7 @@ public sealed partial class VaultSecretBackendTests
     public async Task Initializing_an_initialized_vault_is_refused_with_advice()
     {
         _vault.Initialize();
-        var e = Assert.ThrowsAsync<InvalidOperationException>(() => Backend().InitializeAsync(CancellationToken.None));
+        var e = Assert.ThrowsAsync<SecretBackendAlreadyInitializedException>(() => Backend().InitializeAsync(CancellationToken.None));
         Assert.That(e!.Message, Does.Contain("already initialized").And.Contain("vault_keys.enc"));
         Assert.That(_vault.Requests.To("sys/init"), Has.Count.EqualTo(1), "init is never repeated");
     }

@@ -9,9 +9,10 @@ namespace Lyndrix.Core.Tests.Secrets.Vault;
 internal static class VaultTestKit
 {
     public static VaultSettings Settings(Uri url, string? token = null, string? roleId = null, string? secretId = null, int maxRetries = 2,
-        double timeoutSeconds = 5, string? ns = null, string? caFile = null, bool skipVerify = false, double retryWaitMs = 10) => new()
+        double timeoutSeconds = 5, string? ns = null, string? caFile = null, bool skipVerify = false, double retryWaitMs = 10, string mount = "lyndrix") => new()
     {
         Url = url,
+        Mount = mount,
         Token = token,
         RoleId = roleId,
         SecretId = secretId,
