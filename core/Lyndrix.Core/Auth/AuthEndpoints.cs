@@ -48,7 +48,8 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle,
-        [FromServices] LoginAdmission admission, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+        [FromServices] LoginAdmission admission, [FromServices] TimeProvider time, [FromServices] ILogger<AuthProviderChain> logger,
+        CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
@@ -81,7 +82,7 @@ internal static class AuthEndpoints
         using var admitted = admission.TryEnter(out var busyFor);
         if (admitted is null)
         {
-            return Busy(http, busyFor);
+            return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);
         }
 
         if (!throttle.IsAllowed(userKey, client, out var retryAfter))
@@ -174,7 +175,8 @@ internal static class AuthEndpoints
 
     private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] PasswordHasher hasher,
         [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] LoginAdmission admission,
-        [FromServices] AuthSettings settings, [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+        [FromServices] AuthSettings settings, [FromServices] TimeProvider time, [FromServices] ILogger<AuthProviderChain> logger,
+        CancellationToken cancellationToken)
     {
         var (body, error) = await ReadAsync<PasswordChangeRequest>(http, "{\"current_password\": \"…\", \"new_password\": \"…\"}", cancellationToken)
             .ConfigureAwait(false);
@@ -210,7 +212,7 @@ internal static class AuthEndpoints
         using var admitted = admission.TryEnter(out var busyFor);
         if (admitted is null)
         {
-            return Busy(http, busyFor);
+            return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);
         }
 
         if (current.Length == 0 || !await hasher.VerifyAsync(user.PasswordHash, current, cancellationToken).ConfigureAwait(false))
@@ -379,8 +381,10 @@ internal static class AuthEndpoints
     private static IResult NotReady() => Problem(StatusCodes.Status503ServiceUnavailable, "starting",
         "Sign-in is not available yet: the host is still starting (GET /api/boot shows what it waits on). Try again shortly.");
 
-    private static IResult Busy(HttpContext http, TimeSpan retryAfter)
+    private static async Task<IResult> BusyAsync(HttpContext http, LoginAdmission admission, TimeSpan retryAfter, TimeProvider time,
+        CancellationToken cancellationToken)
     {
+        await Task.Delay(admission.RefusalPause, time, cancellationToken).ConfigureAwait(false);
         var seconds = Seconds(retryAfter);
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return Problem(StatusCodes.Status503ServiceUnavailable, "busy",
