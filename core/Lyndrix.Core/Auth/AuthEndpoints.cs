@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Lyndrix.Core.Audit;
 using Lyndrix.Core.Data;
 using Lyndrix.Core.Hosting.Http;
 using Lyndrix.Sdk.Auth;
@@ -28,8 +29,8 @@ internal static class AuthEndpoints
         api.MapPost("/logout", LogoutAsync).RequireLyndrixUser();
         api.MapGet("/me", MeAsync).RequireLyndrixUser();
         api.MapGet("/sessions", ListSessionsAsync).RequireLyndrixUser();
-        api.MapDelete("/sessions/{id}", RevokeSessionAsync).RequireLyndrixUser();
-        api.MapPost("/password", ChangePasswordAsync).RequireLyndrixUser();
+        api.MapDelete("/sessions/{id}", RevokeSessionAsync).RequireLyndrixUser().Audited(_ => "auth.session_revoke");
+        api.MapPost("/password", ChangePasswordAsync).RequireLyndrixUser().Audited(_ => "auth.password_change");
         api.MapGet("/providers", ([FromServices] AuthProviderChain chain, [FromServices] AuthChainConfiguration config) => Results.Json(new
         {
             source = config.Current.Source,
@@ -48,7 +49,7 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle,
-        [FromServices] LoginAdmission admission, [FromServices] TimeProvider time, [FromServices] ILogger<AuthProviderChain> logger,
+        [FromServices] LoginAdmission admission, [FromServices] SignInReporter reporter, [FromServices] TimeProvider time,
         CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
@@ -87,7 +88,7 @@ internal static class AuthEndpoints
 
         if (!throttle.IsAllowed(userKey, client, out var retryAfter))
         {
-            logger.LogWarning("Login for '{User}' from {Client} throttled for {Seconds}s", UserNames.ForLog(username), client, Seconds(retryAfter));
+            reporter.Throttled(username, client, Seconds(retryAfter));
             return TooManyAttempts(http, retryAfter);
         }
 
@@ -99,14 +100,13 @@ internal static class AuthEndpoints
         if (user is null)
         {
             throttle.Failed(userKey, client);
-            logger.LogWarning("Login failed for '{User}' from {Client} (providers asked: {Tried}{Failed})", UserNames.ForLog(username), client,
-                result.Tried.Count == 0 ? "none" : string.Join(", ", result.Tried),
-                result.Failed.Count == 0 ? "" : "; failed: " + string.Join(", ", result.Failed));
+            reporter.Failed(username, client, (result.Tried.Count == 0 ? "none" : string.Join(", ", result.Tried)) +
+                (result.Failed.Count == 0 ? "" : "; failed: " + string.Join(", ", result.Failed)));
             return Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "The username or password is incorrect.");
         }
 
         throttle.Succeeded(userKey, client);
-        logger.LogInformation("Login of '{User}' through '{Provider}' from {Client}", UserNames.ForLog(user.Username), result.Identity!.Provider, client);
+        reporter.Succeeded(user.Username, result.Identity!.Provider, client);
         return await IssueAsync(http, user, result.Identity.Provider, body.Label, cancellationToken).ConfigureAwait(false);
     }
 
@@ -130,9 +130,11 @@ internal static class AuthEndpoints
         });
     }
 
-    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, [FromServices] SessionService sessions, CancellationToken cancellationToken)
+    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, [FromServices] SessionService sessions, [FromServices] SignInReporter reporter,
+        CancellationToken cancellationToken)
     {
         await sessions.RevokeOwnAsync(principal.Identity!.Name!, SessionId(principal), cancellationToken).ConfigureAwait(false);
+        reporter.LoggedOut(principal.Identity.Name!);
         return Results.NoContent();
     }
 
@@ -320,7 +322,7 @@ internal static class AuthEndpoints
                 "The sign-in was refused. Start again; if it keeps failing, the server log says why.");
         }
 
-        logger.LogInformation("Single sign-on of '{User}' through '{Provider}'", UserNames.ForLog(user.Username), provider);
+        http.RequestServices.GetRequiredService<SignInReporter>().Succeeded(user.Username, provider, ClientKey.For(http));
         var code = handoff.Issue(user.Username, provider);
         return Results.Redirect($"{settings.SsoCompleteUrl}{(settings.SsoCompleteUrl.Contains('?') ? '&' : '?')}code={Uri.EscapeDataString(code)}");
     }

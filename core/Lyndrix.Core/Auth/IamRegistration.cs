@@ -25,6 +25,7 @@ internal static class IamRegistration
         services.AddSingleton<AuthProviderChain>();
         services.AddSingleton<IamState>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<SignInReporter>();
         services.AddSingleton<SsoHandoffCodes>();
         services.AddSingleton<LocalAuthProvider>();
         services.AddSingleton<AccountBootstrapper>();

@@ -12,6 +12,8 @@ internal static class LyndrixCli
         new VaultCommand(),
         new PluginsCommand(),
         new SecretsCommand(),
+        new AuditCommand(),
+        new DoctorCommand(),
         new Modules.Isolation.PluginHostCommand(),
     ];
 

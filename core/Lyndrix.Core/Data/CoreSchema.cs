@@ -48,6 +48,17 @@ internal static class CoreSchema
             "CREATE INDEX IF NOT EXISTS `ix_sessions_username` ON `sessions` (`username`)"),
         SchemaMigration.Portable(7, "index user_groups by group",
             "CREATE INDEX IF NOT EXISTS `ix_user_groups_group` ON `user_groups` (`group_name`)"),
+        // The audit trail (Audit/SqlAuditStore): append-only, hash-chained; seq is assigned by the writer, so two hosts that
+        // race for the same number collide on the primary key and one chains again.
+        Table(8, "create audit_log",
+            "CREATE TABLE IF NOT EXISTS `audit_log` (`seq` BIGINT NOT NULL PRIMARY KEY, `at` BIGINT NOT NULL, `actor` VARCHAR(190) NOT NULL, " +
+            "`module` VARCHAR(190) NULL, `action` VARCHAR(64) NOT NULL, `target` VARCHAR(512) NULL, `outcome` VARCHAR(64) NOT NULL, " +
+            "`detail` VARCHAR(1024) NULL, `prev_hash` CHAR(64) NOT NULL, `hash` CHAR(64) NOT NULL)" + MariaDbOptions,
+            "CREATE TABLE IF NOT EXISTS `audit_log` (`seq` INTEGER NOT NULL PRIMARY KEY, `at` INTEGER NOT NULL, `actor` TEXT NOT NULL, " +
+            "`module` TEXT NULL, `action` TEXT NOT NULL, `target` TEXT NULL, `outcome` TEXT NOT NULL, " +
+            "`detail` TEXT NULL, `prev_hash` TEXT NOT NULL, `hash` TEXT NOT NULL)"),
+        SchemaMigration.Portable(9, "index audit_log by time",
+            "CREATE INDEX IF NOT EXISTS `ix_audit_log_at` ON `audit_log` (`at`)"),
     ];
 
     private static SchemaMigration Table(int version, string name, string mariaDb, string sqlite) => new(version, name, [mariaDb], [sqlite]);

@@ -3,6 +3,7 @@ using Lyndrix.Core.Boot;
 using Lyndrix.Core.Data;
 using Lyndrix.Core.Modules;
 using Lyndrix.Core.Secrets;
+using Lyndrix.Core.Security;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Hosting.Http;
@@ -76,6 +77,8 @@ internal static class LyndrixApp
         DatabaseRegistration.Map(app);
         IamRegistration.Map(app);
         PluginRegistration.Map(app);
+        SecurityRegistration.Map(app);
+        Doctor.DoctorRegistration.Map(app);
         return app;
     }
 
@@ -98,11 +101,14 @@ internal static class LyndrixApp
 
         services.AddSingleton<IAuthProviderRegistry, AuthProviderRegistry>();
 
-        // Each area registers itself; the order is the boot order.
+        // Each area registers itself; the order is the boot order. The stream and the audit trail come first: they hear
+        // the secret store's first event and take the first secret read.
+        SecurityRegistration.Add(services, settings);
         SecretsRegistration.Add(services, settings);
         DatabaseRegistration.Add(services, settings);
         IamRegistration.Add(services, settings);
         PluginRegistration.Add(services, settings);
+        Doctor.DoctorRegistration.Add(services);
     }
 
     private sealed class NoopHostedService : IHostedService

@@ -1,4 +1,5 @@
 using Lyndrix.Core.Events;
+using Lyndrix.Core.Security;
 using Lyndrix.Sdk;
 using Lyndrix.Sdk.Events;
 using Microsoft.Extensions.Logging;
@@ -8,11 +9,11 @@ namespace Lyndrix.Core.Modules;
 /// <summary>Reports a refused module operation: a warning in the security log and <c>security:permission_denied</c>.</summary>
 internal sealed class PermissionDenials(EventBus bus, ILoggerFactory loggers)
 {
-    private readonly ILogger _logger = loggers.CreateLogger("Lyndrix.Security");
+    private readonly ILogger _logger = loggers.CreateLogger(SecurityLog.Category);
 
     public ModulePermissionDeniedException Report(ModulePermissionDeniedException ex)
     {
-        _logger.LogWarning("PERMISSION_DENIED module {ModuleId} {Operation} {Resource}: {Message}", ex.ModuleId, ex.Operation, ex.Resource, ex.Message);
+        SecurityLog.PermissionDenied(_logger, ex.ModuleId, ex.Operation, ex.Resource, ex.Message);
         bus.Emit(CoreTopics.SecurityPermissionDenied, EventPayload.Create(
             ("module_id", ex.ModuleId), ("operation", ex.Operation), ("resource", ex.Resource)));
         return ex;

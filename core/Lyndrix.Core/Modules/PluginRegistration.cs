@@ -1,4 +1,6 @@
+using Lyndrix.Core.Audit;
 using Lyndrix.Core.Auth;
+using Microsoft.AspNetCore.Http;
 using Lyndrix.Core.Boot;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Data;
@@ -46,8 +48,8 @@ internal static class PluginRegistration
     /// <summary>Maps the plugin endpoints, all of them for administrators only (one requirement on the group).</summary>
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
-        PluginEndpoints.Map(app).RequireLyndrixAdmin();
-        PluginTrustEndpoints.Map(app).RequireLyndrixAdmin();
+        PluginEndpoints.Map(app).RequireLyndrixAdmin().Audited(AuditedActionFilter.FromRoute("plugin."));
+        PluginTrustEndpoints.Map(app).RequireLyndrixAdmin().Audited(http => HttpMethods.IsDelete(http.Request.Method) ? "plugin.untrust" : "plugin.trust");
         return app;
     }
 }

@@ -449,6 +449,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         if (!verdict.Allowed)
         {
             _logger.LogWarning("PLUGIN_UNTRUSTED {Id}: {Reason}", entry.Id, verdict.Reason);
+            _bus.Emit(Security.SecurityTopics.PluginRefused, EventPayload.Create(("plugin_id", entry.Id), ("reason", verdict.Reason)));
             await FailAsync(entry, "Refused before loading: " + verdict.Reason).ConfigureAwait(false);
             return;
         }

@@ -249,7 +249,7 @@ public class AuthApiTests
 
         var logsDir = host.App.Services.GetRequiredService<Lyndrix.Core.Configuration.HostSettings>().LogsDir;
         var logText = host.Logs.AllText + string.Concat(Directory.GetFiles(logsDir, "*", SearchOption.AllDirectories).Select(File.ReadAllText));
-        Assert.That(logText, Does.Contain("Login failed").And.Contain("Password of 'admin' changed"), "the scenario did log");
+        Assert.That(logText, Does.Contain("LOGIN_FAILED").And.Contain("Password of 'admin' changed"), "the scenario did log");
         foreach (var secret in new[] { AdminPassword, BotPassword, wrongGuess, newPassword })
         {
             Assert.That(logText, Does.Not.Contain(secret));

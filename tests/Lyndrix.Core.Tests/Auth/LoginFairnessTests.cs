@@ -170,12 +170,12 @@ public class LoginFairnessTests
         await using var host = await AuthHost.StartAsync(Env(("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "1000")), services: s =>
         {
             s.AddSingleton(pool);
-            s.AddSingleton(new PasswordHashParameters(3, 65536, 1));
+            s.AddSingleton(new PasswordHashParameters(2, 8192, 1));
         });
         var admission = host.App.Services.GetRequiredService<LoginAdmission>();
         Assert.That(admission.RefusalPause, Is.EqualTo(TimeSpan.FromSeconds(1)), "the default");
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var results = await Task.WhenAll(Enumerable.Range(0, admission.Capacity * 2).Select(async i =>
+        var results = await Task.WhenAll(Enumerable.Range(0, admission.Capacity * 3).Select(async i =>
         {
             var sent = started.Elapsed;
             using var response = await host.Client.SendAsync(Login($"nobody-{i}", "guess"));

@@ -111,7 +111,7 @@ public class KestrelLogTests
         kestrel.LogError(0, new InvalidOperationException("Reading is already in progress."), KestrelAbortLogFilter.Message);
         factory.CreateLogger("Lyndrix.Core.Other").LogWarning(0, new InvalidOperationException("x"), KestrelAbortLogFilter.Message);
 #pragma warning restore CA1848, CA2254
-        Assert.That(capture.Entries.Select(e => (e.Category, e.Level, e.EventId, e.Exception?.GetType().Name)), Is.EqualTo(new[]
+        Assert.That(capture.Entries.Select(e => (e.Category, e.Level, e.EventId.Id, e.Exception?.GetType().Name)), Is.EqualTo(new[]
         {
             (KestrelAbortLogFilter.Category, LogLevel.Warning, 0, "IOException"),
             (KestrelAbortLogFilter.Category, LogLevel.Warning, 22, (string?)null),

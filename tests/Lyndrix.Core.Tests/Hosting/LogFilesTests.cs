@@ -42,7 +42,12 @@ public class LogFilesTests
     {
         await using var host = await AuthHost.StartAsync([]);
         await host.Client.PostAsJsonAsync("/api/auth/login", new { username = "eve\u2028INFO forged line", password = "x-guess-x" });
-        var line = host.Logs.Entries.Single(e => e.Message.Contains("forged line", StringComparison.Ordinal));
-        Assert.That(line.Message, Does.Contain("eve\\u2028INFO forged line").And.Not.Contain("\u2028"));
+        // The LOGIN_FAILED record and the security:login_failed event's payload both name the user: neither may break the line.
+        var lines = host.Logs.Entries.Where(e => e.Message.Contains("forged line", StringComparison.Ordinal)).ToArray();
+        Assert.That(lines, Has.Length.GreaterThanOrEqualTo(1));
+        foreach (var line in lines)
+        {
+            Assert.That(line.Message, Does.Contain("eve\\u2028INFO forged line").And.Not.Contain("\u2028"));
+        }
     }
 }

@@ -41,11 +41,11 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            provider._entries.Enqueue(new CapturedLog(logLevel, category, formatter(state, exception), exception, eventId.Id));
+            provider._entries.Enqueue(new CapturedLog(logLevel, category, formatter(state, exception), exception, eventId));
     }
 }
 
-public sealed record CapturedLog(LogLevel Level, string Category, string Message, Exception? Exception, int EventId = 0)
+public sealed record CapturedLog(LogLevel Level, string Category, string Message, Exception? Exception, EventId EventId = default)
 {
-    public override string ToString() => $"{Level} {Category}[{EventId}]: {Message}{(Exception is null ? "" : "\n" + Exception)}";
+    public override string ToString() => $"{Level} {Category}: {Message}{(Exception is null ? "" : "\n" + Exception)}";
 }

@@ -9,7 +9,7 @@ namespace Lyndrix.IntegrationTests.Data;
 /// The behaviour every dialect must show above the connection seam: the stores and the migrator. Each concrete subclass
 /// supplies a fresh database per test (<see cref="MariaDbRepositoryTests"/>, <see cref="SqliteRepositoryTests"/>).
 /// </summary>
-public abstract class RepositoryContractTests
+public abstract partial class RepositoryContractTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 3, 4, 5, 6, 7, 890, TimeSpan.Zero);
 

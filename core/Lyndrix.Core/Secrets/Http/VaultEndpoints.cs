@@ -1,3 +1,4 @@
+using Lyndrix.Core.Audit;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Hosting.Http;
 using System.Globalization;
@@ -21,9 +22,9 @@ internal static class VaultEndpoints
     {
         app.MapGet("/api/vault/status", StatusAsync);
         app.MapPost("/api/vault/init", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths,
-            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: true)).RequireLyndrixAdminOnceIamReady();
+            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: true)).RequireLyndrixAdminOnceIamReady().Audited(_ => "vault.init");
         app.MapPost("/api/vault/unseal", (HttpContext http, SecretLifecycle lifecycle, AttemptRateLimiter limiter, VaultKeyFile keyFile, FilesystemPathRedactor paths,
-            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: false)).RequireLyndrixAdminOnceIamReady();
+            SetupToken setup) => RequestAsync(http, lifecycle, limiter, keyFile, paths, setup, init: false)).RequireLyndrixAdminOnceIamReady().Audited(_ => "vault.unseal");
         return app;
     }
 

@@ -90,6 +90,26 @@ internal sealed class SecretLifecycle : IHostedService, IAsyncDisposable
 
     public MasterKeyOrigin MasterKeyOrigin => _masterKey.Origin;
 
+    /// <summary>Whether the master key decrypts <c>vault_keys.enc</c> (for the doctor): null when there is no master key or no
+    /// key file, false when the key is wrong or the file altered or unreadable.</summary>
+    public async Task<bool?> CheckMasterKeyAsync(CancellationToken cancellationToken)
+    {
+        if (_masterKey.Key is not { } key || !_keyFile.Exists)
+        {
+            return null;
+        }
+
+        try
+        {
+            _ = await _keyFile.ReadAsync(key, cancellationToken, allowWeakKey: true).ConfigureAwait(false);
+            return true;
+        }
+        catch (KeyFileException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>True when the backend was initialized but its key file could not be written yet (a new init request retries the write).</summary>
     public bool HasPendingInitialization => _pendingMaterial is not null;
 

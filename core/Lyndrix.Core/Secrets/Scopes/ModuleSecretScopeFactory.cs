@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
+using Lyndrix.Core.Audit;
 using Lyndrix.Sdk;
 using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Secrets.Scopes;
 
 /// <summary>Hands each module its scope: <c>plugins/&lt;id&gt;</c>, or <c>core/&lt;id&gt;</c> for core modules, in mount <c>lyndrix</c>.</summary>
-internal sealed class ModuleSecretScopeFactory(ISecretBackend backend, SecretStoreSettings settings, TimeProvider time, ILoggerFactory loggers)
+/// <param name="audit">When set (the host), every read and write of a scope is audited.</param>
+internal sealed class ModuleSecretScopeFactory(ISecretBackend backend, SecretStoreSettings settings, TimeProvider time, ILoggerFactory loggers,
+    AuditTrail? audit = null)
     : IModuleSecretScopeFactory
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _pathLocks = new(StringComparer.Ordinal);
@@ -25,7 +28,8 @@ internal sealed class ModuleSecretScopeFactory(ISecretBackend backend, SecretSto
     public IModuleSecretScope For(ModuleManifest manifest)
     {
         var path = PathFor(manifest);
-        return new ModuleSecretScope(path, manifest.Id, () => backend.Store, _pathLocks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1)),
+        var scope = new ModuleSecretScope(path, manifest.Id, () => backend.Store, _pathLocks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1)),
             settings.CasAttempts, time, _logger);
+        return audit is null ? scope : new AuditedSecretScope(scope, manifest.Id, audit);
     }
 }
