@@ -12,6 +12,7 @@ using Lyndrix.Sdk.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -45,8 +46,10 @@ internal static class LyndrixApp
         builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // Kestrel warns with a stack trace about connections a client dropped mid-body (dotnet/aspnetcore#52324): an anonymous
-        // lever for filling the log. The request pipeline logs those as one Information line instead.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
+        // lever for filling the log. That one event is dropped (the request pipeline logs such requests as one Information
+        // line); Kestrel's other warnings stay.
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp =>
+            new KestrelAbortLogFilter(ActivatorUtilities.CreateInstance<LoggerFactory>(sp))));
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         if (options.Console)
         {
