@@ -62,7 +62,13 @@ internal static class AuthEndpoints
             return error;
         }
 
-        var username = body!.Username?.Trim() ?? "";
+        if (body!.Session is not (null or BrowserSession.CookieMode))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "invalid_request",
+                $"'session' is either left out (the answer carries a bearer token) or \"{BrowserSession.CookieMode}\" (a browser: the token goes into an HttpOnly cookie).");
+        }
+
+        var username = body.Username?.Trim() ?? "";
         var password = body.Password ?? "";
         if (!UserNames.IsPlausibleLogin(username) || password.Length == 0 || password.Length > AuthSettings.MaximumPasswordLength)
         {
@@ -106,34 +112,36 @@ internal static class AuthEndpoints
 
         throttle.Succeeded(userKey, client);
         reporter.Succeeded(user.Username, result.Identity!.Provider, client);
-        return await IssueAsync(http, user, result.Identity.Provider, body.Label, cancellationToken).ConfigureAwait(false);
+        return await IssueAsync(http, user, result.Identity.Provider, body.Label, body.Session == BrowserSession.CookieMode, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> IssueAsync(HttpContext http, UserRecord user, string provider, string? label, CancellationToken cancellationToken)
+    private static async Task<IResult> IssueAsync(HttpContext http, UserRecord user, string provider, string? label, bool cookie,
+        CancellationToken cancellationToken)
     {
         var agent = http.Request.Headers.UserAgent.ToString();
         var text = string.IsNullOrWhiteSpace(label) ? $"web-session · {provider}" + (agent.Length > 0 ? $" · {agent}" : "") : label.Trim();
         text = new string(text.Where(c => !char.IsControl(c)).Take(200).ToArray());
         var (token, session) = await http.RequestServices.GetRequiredService<SessionService>().IssueAsync(user, text, cancellationToken).ConfigureAwait(false);
-        return Results.Json(new
+        if (cookie)
         {
-            token,
-            token_type = "Bearer",
-            expires_at = session.ExpiresAt,
-            session_id = session.Id,
-            username = user.Username,
-            display_name = user.FullName ?? user.Username,
-            roles = user.Roles,
-            is_admin = user.IsAdmin,
-            provider,
-        });
+            // The token goes only into the HttpOnly cookie; the page gets what it needs to send state changes.
+            BrowserSession.Append(http, token, session.ExpiresAt);
+            http.Response.Headers.CacheControl = "no-store";
+        }
+
+        return Results.Json(SignInAnswer.For(user, session, provider, token, cookie));
     }
 
-    private static async Task<IResult> LogoutAsync(ClaimsPrincipal principal, [FromServices] SessionService sessions, [FromServices] SignInReporter reporter,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> LogoutAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] SessionService sessions,
+        [FromServices] SignInReporter reporter, CancellationToken cancellationToken)
     {
         await sessions.RevokeOwnAsync(principal.Identity!.Name!, SessionId(principal), cancellationToken).ConfigureAwait(false);
         reporter.LoggedOut(principal.Identity.Name!);
+        if (principal.HasClaim(c => c.Type == LyndrixAuthentication.CsrfClaim))
+        {
+            BrowserSession.Delete(http);
+        }
+
         return Results.NoContent();
     }
 
@@ -141,15 +149,22 @@ internal static class AuthEndpoints
     {
         // The bearer handler has just validated the session (or taken it from the one-second cache): no second read.
         var (session, user) = BearerSessionHandler.Current(http);
-        return Results.Json(new
+        var csrf = http.User.FindFirstValue(LyndrixAuthentication.CsrfClaim);
+        if (csrf is not null)
         {
-            username = user.Username,
-            display_name = user.FullName ?? user.Username,
-            email = user.Email,
-            roles = user.Roles,
-            is_admin = user.IsAdmin,
-            provider = UserAccounts.ProviderOf(user),
-            session = new { id = session.Id, created_at = session.CreatedAt, expires_at = session.ExpiresAt },
+            http.Response.Headers.CacheControl = "no-store";
+        }
+
+        return Results.Json(new MeAnswer
+        {
+            Username = user.Username,
+            DisplayName = user.FullName ?? user.Username,
+            Email = user.Email,
+            Roles = user.Roles,
+            IsAdmin = user.IsAdmin,
+            Provider = UserAccounts.ProviderOf(user),
+            Session = new MeSession(session.Id, session.CreatedAt, session.ExpiresAt),
+            CsrfToken = csrf,
         });
     }
 
@@ -340,7 +355,7 @@ internal static class AuthEndpoints
                 "The code is unknown, expired (codes live one minute) or already used. Sign in again.");
         }
 
-        return await IssueAsync(http, user, provider, null, cancellationToken).ConfigureAwait(false);
+        return await IssueAsync(http, user, provider, null, cookie: false, cancellationToken).ConfigureAwait(false);
     }
 
     private static ISsoAuthProvider? ActiveSso(HttpContext http, string provider)

@@ -6,7 +6,8 @@ namespace Lyndrix.Core.Auth;
 internal sealed record LoginRequest(
     [property: JsonPropertyName("username")] string? Username,
     [property: JsonPropertyName("password")] string? Password,
-    [property: JsonPropertyName("label")] string? Label);
+    [property: JsonPropertyName("label")] string? Label,
+    [property: JsonPropertyName("session")] string? Session = null);
 
 /// <summary>Body of <c>POST /api/auth/password</c>.</summary>
 internal sealed record PasswordChangeRequest(

@@ -10,18 +10,32 @@ using Microsoft.Extensions.Options;
 
 namespace Lyndrix.Core.Auth;
 
-/// <summary>Authenticates <c>Authorization: Bearer lys_…</c> against the session store. Refusals answer with a problem
-/// that says what to do instead of an empty 401/403.</summary>
+/// <summary>Authenticates <c>Authorization: Bearer lys_…</c>, or else the browser's session cookie (<see cref="BrowserSession"/>,
+/// whose state-changing requests must also prove they come from the host's own page), against the session store. Refusals
+/// answer with a problem that says what to do instead of an empty 401/403.</summary>
 internal sealed class BearerSessionHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
+    private static readonly object CsrfRefusalKey = new();
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        var fromCookie = false;
+        string token;
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+        }
+        else if (header.Length == 0 && BrowserSession.Read(Request) is { } cookie)
+        {
+            token = cookie;
+            fromCookie = true;
+        }
+        else
         {
             return AuthenticateResult.NoResult();
         }
@@ -32,10 +46,16 @@ internal sealed class BearerSessionHandler(
         }
 
         var sessions = Context.RequestServices.GetRequiredService<SessionService>();
-        var principal = await sessions.ValidateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted).ConfigureAwait(false);
+        var principal = await sessions.ValidateAsync(token, Context.RequestAborted).ConfigureAwait(false);
         if (principal is null)
         {
             return AuthenticateResult.Fail("The bearer token is unknown, expired or revoked.");
+        }
+
+        if (fromCookie && BrowserSession.RefusalFor(Request, token) is { } refusal)
+        {
+            Context.Items[CsrfRefusalKey] = refusal;
+            return AuthenticateResult.Fail("A state-changing request with the session cookie did not prove it came from this host's page.");
         }
 
         var claims = new List<Claim>
@@ -44,6 +64,11 @@ internal sealed class BearerSessionHandler(
             new(LyndrixAuthentication.SessionIdClaim, principal.Session.Id),
             new(LyndrixAuthentication.ProviderClaim, UserAccounts.ProviderOf(principal.User)),
         };
+        if (fromCookie)
+        {
+            claims.Add(new Claim(LyndrixAuthentication.CsrfClaim, BrowserSession.CsrfTokenFor(token)));
+        }
+
         claims.AddRange(principal.User.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
         if (principal.User.IsAdmin)
         {
@@ -62,6 +87,15 @@ internal sealed class BearerSessionHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[CsrfRefusalKey] is string refusal)
+        {
+            await ApiProblem.WriteAsync(Context, StatusCodes.Status403Forbidden, "csrf_refused",
+                $"This request carried the console's session cookie, but {refusal}. Requests that change state are accepted with the cookie " +
+                $"only from the console's own page, which sends its {BrowserSession.CsrfHeader} header; other clients send 'Authorization: Bearer <token>'.")
+                .ConfigureAwait(false);
+            return;
+        }
+
         Response.Headers.WWWAuthenticate = "Bearer realm=\"Lyndrix\"";
         await ApiProblem.WriteAsync(Context, StatusCodes.Status401Unauthorized, "unauthorized",
             "Sign in first: POST /api/auth/login with {\"username\": ..., \"password\": ...} and send the returned token as 'Authorization: Bearer <token>'. " +

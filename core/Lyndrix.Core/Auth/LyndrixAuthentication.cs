@@ -10,4 +10,7 @@ internal static class LyndrixAuthentication
     public const string SessionIdClaim = "lyndrix:session";
     public const string AdminClaim = "lyndrix:admin";
     public const string ProviderClaim = "lyndrix:provider";
+
+    /// <summary>Present only on sessions authenticated by the browser's cookie: the CSRF token its page must send.</summary>
+    public const string CsrfClaim = "lyndrix:csrf";
 }

@@ -7,6 +7,7 @@ using Lyndrix.Core.Security;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Hosting.Http;
+using Lyndrix.Core.Hosting.WebConsole;
 using Lyndrix.Sdk.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -63,6 +64,7 @@ internal static class LyndrixApp
         Metrics.MetricsRegistration.Add(builder.Services, metrics);
         AddCore(builder.Services, settings);
         HttpPipeline.Add(builder.Services, http);
+        ConsoleEndpoints.Add(builder.Services);
         options.Services?.Invoke(builder.Services);
 
         // Last, so every core service has subscribed before system:started is emitted.
@@ -79,6 +81,7 @@ internal static class LyndrixApp
         SecurityRegistration.Map(app);
         Doctor.DoctorRegistration.Map(app);
         Metrics.MetricsRegistration.Map(app);
+        ConsoleEndpoints.Map(app);
         return app;
     }
 

@@ -29,7 +29,8 @@ internal static class VaultEndpoints
     }
 
     // Anonymous: failure messages are shown without filesystem paths (the log has them).
-    private static async Task<IResult> StatusAsync(SecretLifecycle lifecycle, FilesystemPathRedactor paths, CancellationToken cancellationToken)
+    // setup_token_required and key_policy let a client (the console) ask for the token and check a key as it is typed.
+    private static async Task<IResult> StatusAsync(SecretLifecycle lifecycle, FilesystemPathRedactor paths, SetupToken setup, CancellationToken cancellationToken)
     {
         var snapshot = lifecycle.Snapshot;
         var failure = snapshot.LastFailure is { } f
@@ -48,6 +49,8 @@ internal static class VaultEndpoints
                 ui_state = snapshot.UiState,
                 maintenance = snapshot.MaintenanceReason,
                 last_failure = failure,
+                setup_token_required = setup.IsRequired,
+                key_policy = MasterKeyPolicy.Description,
             });
         }
         catch (Exception ex) when (ex is SecretBackendUnreachableException or Embedded.SecretStoreIntegrityException)
@@ -62,6 +65,8 @@ internal static class VaultEndpoints
                 ui_state = snapshot.UiState,
                 maintenance = snapshot.MaintenanceReason,
                 last_failure = failure,
+                setup_token_required = setup.IsRequired,
+                key_policy = MasterKeyPolicy.Description,
                 message = ex is Embedded.SecretStoreIntegrityException
                     ? "The embedded secret store's files do not belong together (a store, key file or rollback mark is missing or older); the host's log says which and how to restore them."
                     : paths.Redact($"The {lifecycle.BackendKind} backend cannot be reached: {ex.Message}"),

@@ -13,6 +13,9 @@ internal static class MasterKeyPolicy
 
     public const string Rules = "at least 12 characters and at least 4 different characters";
 
+    /// <summary>The rules for clients that check a key as it is typed (<c>GET /api/vault/status</c>, <c>key_policy</c>).</summary>
+    public static readonly object Description = new { min_length = MinimumLength, min_distinct = MinimumDistinct, rules = Rules };
+
     /// <returns>Null when the key is acceptable, else what is wrong with it (never the key itself).</returns>
     public static string? Check(string? key)
     {
