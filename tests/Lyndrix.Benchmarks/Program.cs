@@ -10,6 +10,9 @@ var benchmarks = new (string Name, Func<Task> Run)[]
     ("embedded", EmbeddedStoreBenchmarks.RunAsync),
     ("kdf", KeyFileKdfBenchmarks.RunAsync),
     ("trust", TrustBenchmarks.RunAsync),
+    ("authme", AuthenticatedRequestBenchmarks.RunAsync),
+    ("loginstorm", LoginStormBenchmarks.RunAsync),
+    ("flood", BodyFloodBenchmarks.RunAsync),
 };
 
 var only = args.Length > 0 ? args[0] : null;

@@ -19,8 +19,8 @@ namespace Lyndrix.IntegrationTests.WebConsole;
 [NonParallelizable]
 public sealed class ConsoleTests
 {
-    private const string AdminPassword = "console-admin-Passw0rd";
-    private const string BotPassword = "console-bot-Passw0rd";
+    private const string AdminPassword = "console-owner-Passw0rd";
+    private const string BotPassword = "console-helper-Passw0rd";
     private const string MasterKey = "correct horse battery staple 42";
 
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(90);
