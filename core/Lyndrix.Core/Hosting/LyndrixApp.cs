@@ -38,7 +38,8 @@ internal static class LyndrixApp
         options ??= new Options();
         var http = HttpSettings.Load(settings.Source, Environment.CurrentDirectory);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        HttpPipeline.ConfigureKestrel(builder.WebHost, http);
+        var metrics = Metrics.MetricsSettings.Read(settings);
+        HttpPipeline.ConfigureKestrel(builder.WebHost, http, metrics.Bind);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
         var level = LogLevels.Parse(settings.LogLevel);
@@ -63,6 +64,7 @@ internal static class LyndrixApp
         builder.Logging.AddProvider(new FileLoggerProvider(settings.LogsDir, level, TimeProvider.System, settings.InstanceId));
         options.Logging?.Invoke(builder.Logging);
 
+        Metrics.MetricsRegistration.Add(builder.Services, metrics);
         AddCore(builder.Services, settings);
         HttpPipeline.Add(builder.Services, http);
         ConsoleEndpoints.Add(builder.Services);
@@ -81,6 +83,7 @@ internal static class LyndrixApp
         PluginRegistration.Map(app);
         SecurityRegistration.Map(app);
         Doctor.DoctorRegistration.Map(app);
+        Metrics.MetricsRegistration.Map(app);
         ConsoleEndpoints.Map(app);
         return app;
     }
