@@ -25,18 +25,12 @@ namespace Lyndrix.Benchmarks;
 internal static class IsolationBenchmarks
 {
     private const string Id = "bench.iso";
-    private const string Policy = """
-        path "lyndrix/data/*" { capabilities = ["create", "read", "update", "patch", "delete"] }
-        path "lyndrix/metadata/*" { capabilities = ["read", "list", "delete"] }
-        """;
 
     public static async Task RunAsync()
     {
-        await using var vault = await VaultDoubleServer.StartAsync();
-        vault.InitializeAndUnseal();
-        vault.EnableKv("lyndrix");
-        vault.PutPolicy("lyndrix-host", Policy);
-        await using var backend = new VaultSecretBackend(new VaultSettings { Url = vault.BaseAddress, Token = vault.CreateToken(["lyndrix-host"]) },
+        var (vault, token) = await BenchVault.StartAsync();
+        await using var vaultLifetime = vault;
+        await using var backend = new VaultSecretBackend(new VaultSettings { Url = vault.BaseAddress, Token = token },
             TimeProvider.System, NullLogger<VaultSecretBackend>.Instance);
         await backend.OpenAsync(null, CancellationToken.None);
         using var scratch = new TempDirectory("lyndrix-bench-isolation");

@@ -11,6 +11,9 @@ var benchmarks = new (string Name, Func<Task> Run)[]
     ("kdf", KeyFileKdfBenchmarks.RunAsync),
     ("trust", TrustBenchmarks.RunAsync),
     ("isolation", IsolationBenchmarks.RunAsync),
+    ("authme", AuthenticatedRequestBenchmarks.RunAsync),
+    ("loginstorm", LoginStormBenchmarks.RunAsync),
+    ("flood", BodyFloodBenchmarks.RunAsync),
 };
 
 var only = args.Length > 0 ? args[0] : null;

@@ -22,18 +22,11 @@ namespace Lyndrix.Benchmarks;
 internal static class SecretReadBenchmarks
 {
     private const string ModuleId = "bench.secrets";
-    private const string HostPolicy = """
-        path "lyndrix/data/*" { capabilities = ["create", "read", "update", "patch", "delete"] }
-        path "lyndrix/metadata/*" { capabilities = ["read", "list", "delete"] }
-        """;
 
     public static async Task RunAsync()
     {
-        await using var vault = await VaultDoubleServer.StartAsync();
-        vault.InitializeAndUnseal();
-        vault.EnableKv("lyndrix");
-        vault.PutPolicy("lyndrix-host", HostPolicy);
-        var token = vault.CreateToken(["lyndrix-host"]);
+        var (vault, token) = await BenchVault.StartAsync();
+        await using var vaultLifetime = vault;
         vault.WriteKv("lyndrix", "plugins/" + ModuleId, new Dictionary<string, string> { ["api_key"] = "s3cr3t-value", ["region"] = "eu-1" });
 
         var settings = new VaultSettings { Url = vault.BaseAddress, Token = token };

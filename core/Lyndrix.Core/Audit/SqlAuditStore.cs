@@ -9,11 +9,11 @@ namespace Lyndrix.Core.Audit;
 /// <summary>
 /// The trail in <c>audit_log</c>, append-only: a batch is chained onto the newest record in one transaction. Hosts sharing
 /// the database never write the same sequence number twice: it is the primary key, so the loser of a race (a duplicate key,
-/// or a Galera certification conflict) rolls back, reads the new head and chains again.
+/// or a Galera certification conflict, or a deadlock) rolls back, reads the new head and chains again.
 /// </summary>
 internal sealed class SqlAuditStore(IDatabaseConnectionSource source)
 {
-    private const int AppendAttempts = 8;
+    private const int AppendAttempts = 20;
     private const int PageSize = 1000;
 
     private const string Columns = "`seq` AS Seq, `at` AS At, `actor` AS Actor, `module` AS Module, `action` AS Action, `target` AS Target, " +
@@ -33,8 +33,11 @@ internal sealed class SqlAuditStore(IDatabaseConnectionSource source)
                 {
                     try
                     {
+                        // MariaDB: a locking read of the head queues this server's writers behind each other (without it, many racing
+                        // writers keep colliding on the same number); SQLite's writer lock serialises them anyway.
                         var head = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-                            $"SELECT {Columns} FROM `audit_log` ORDER BY `seq` DESC LIMIT 1", transaction: transaction, cancellationToken: cancellationToken))
+                            $"SELECT {Columns} FROM `audit_log` ORDER BY `seq` DESC LIMIT 1" + (source.Dialect.Kind == SqlDialectKind.MariaDb ? " FOR UPDATE" : ""),
+                            transaction: transaction, cancellationToken: cancellationToken))
                             .ConfigureAwait(false);
                         var seq = head?.Seq ?? 0;
                         var prev = head?.Hash ?? AuditChain.Genesis;

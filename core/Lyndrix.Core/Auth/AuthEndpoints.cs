@@ -49,7 +49,8 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle,
-        [FromServices] LoginAdmission admission, [FromServices] SignInReporter reporter, CancellationToken cancellationToken)
+        [FromServices] LoginAdmission admission, [FromServices] SignInReporter reporter, [FromServices] TimeProvider time,
+        CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
@@ -70,10 +71,10 @@ internal static class AuthEndpoints
 
         var username = body.Username?.Trim() ?? "";
         var password = body.Password ?? "";
-        if (!UserNames.IsPlausibleLogin(username) || password.Length == 0 || password.Length > AuthSettings.MaximumPasswordLength)
+        if (!UserNames.IsPlausibleLogin(username) || password.Length == 0 || password.Length > PasswordPolicy.MaximumLength)
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid_request",
-                $"Send a non-empty 'username' (at most {UserNames.MaxLength} characters) and a non-empty 'password' (at most {AuthSettings.MaximumPasswordLength}).");
+                $"Send a non-empty 'username' (at most {UserNames.MaxLength} characters) and a non-empty 'password' (at most {PasswordPolicy.MaximumLength}).");
         }
 
         var client = ClientKey.For(http);
@@ -88,7 +89,7 @@ internal static class AuthEndpoints
         using var admitted = admission.TryEnter(out var busyFor);
         if (admitted is null)
         {
-            return Busy(http, busyFor);
+            return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);
         }
 
         if (!throttle.IsAllowed(userKey, client, out var retryAfter))
@@ -191,7 +192,8 @@ internal static class AuthEndpoints
 
     private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] PasswordHasher hasher,
         [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] LoginAdmission admission,
-        [FromServices] ILogger<AuthProviderChain> logger, CancellationToken cancellationToken)
+        [FromServices] AuthSettings settings, [FromServices] TimeProvider time, [FromServices] ILogger<AuthProviderChain> logger,
+        CancellationToken cancellationToken)
     {
         var (body, error) = await ReadAsync<PasswordChangeRequest>(http, "{\"current_password\": \"…\", \"new_password\": \"…\"}", cancellationToken)
             .ConfigureAwait(false);
@@ -209,10 +211,10 @@ internal static class AuthEndpoints
 
         var current = body!.CurrentPassword ?? "";
         var fresh = body.NewPassword ?? "";
-        if (fresh.Length < AuthSettings.MinimumPasswordLength || fresh.Length > AuthSettings.MaximumPasswordLength)
+        // Checked before the current password: the answer says nothing about it, and a refused password costs no hashing.
+        if (settings.PasswordPolicy.Check(user.Username, fresh) is { } refusal)
         {
-            return Problem(StatusCodes.Status400BadRequest, "weak_password",
-                $"The new password must have {AuthSettings.MinimumPasswordLength} to {AuthSettings.MaximumPasswordLength} characters.");
+            return Problem(StatusCodes.Status400BadRequest, refusal.Code, refusal.Detail);
         }
 
         var client = ClientKey.For(http);
@@ -227,7 +229,7 @@ internal static class AuthEndpoints
         using var admitted = admission.TryEnter(out var busyFor);
         if (admitted is null)
         {
-            return Busy(http, busyFor);
+            return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);
         }
 
         if (current.Length == 0 || !await hasher.VerifyAsync(user.PasswordHash, current, cancellationToken).ConfigureAwait(false))
@@ -336,7 +338,7 @@ internal static class AuthEndpoints
         }
 
         http.RequestServices.GetRequiredService<SignInReporter>().Succeeded(user.Username, provider, ClientKey.For(http));
-        var code = handoff.Issue(user.Username, provider);
+        var code = await handoff.IssueAsync(user.Username, provider, cancellationToken).ConfigureAwait(false);
         return Results.Redirect($"{settings.SsoCompleteUrl}{(settings.SsoCompleteUrl.Contains('?') ? '&' : '?')}code={Uri.EscapeDataString(code)}");
     }
 
@@ -348,8 +350,8 @@ internal static class AuthEndpoints
             return error;
         }
 
-        if (string.IsNullOrEmpty(body!.Code) || !handoff.TryRedeem(body.Code, out var username, out var provider) ||
-            await users.FindAsync(username, cancellationToken).ConfigureAwait(false) is not { } user)
+        var redeemed = string.IsNullOrEmpty(body!.Code) ? null : await handoff.RedeemAsync(body.Code, cancellationToken).ConfigureAwait(false);
+        if (redeemed is not var (username, provider) || await users.FindAsync(username, cancellationToken).ConfigureAwait(false) is not { } user)
         {
             return Problem(StatusCodes.Status400BadRequest, "invalid_code",
                 "The code is unknown, expired (codes live one minute) or already used. Sign in again.");
@@ -396,8 +398,10 @@ internal static class AuthEndpoints
     private static IResult NotReady() => Problem(StatusCodes.Status503ServiceUnavailable, "starting",
         "Sign-in is not available yet: the host is still starting (GET /api/boot shows what it waits on). Try again shortly.");
 
-    private static IResult Busy(HttpContext http, TimeSpan retryAfter)
+    private static async Task<IResult> BusyAsync(HttpContext http, LoginAdmission admission, TimeSpan retryAfter, TimeProvider time,
+        CancellationToken cancellationToken)
     {
+        await Task.Delay(admission.RefusalPause, time, cancellationToken).ConfigureAwait(false);
         var seconds = Seconds(retryAfter);
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return Problem(StatusCodes.Status503ServiceUnavailable, "busy",

@@ -16,12 +16,6 @@ internal sealed record AuthSettings
     public const string DefaultBotUser = "bot";
     public const string DefaultBotPassword = "lyndrix-bot";
 
-    /// <summary>Minimum length of passwords set through the API, and of bootstrap passwords outside development.</summary>
-    public const int MinimumPasswordLength = 8;
-
-    /// <summary>Longer passwords are refused before hashing, so a request cannot make the server hash megabytes.</summary>
-    public const int MaximumPasswordLength = 1024;
-
     /// <summary>Environment suffixes (<c>LYNDRIX_LDAP_&lt;X&gt;</c>) handed to the LDAP module as setting <c>&lt;x&gt;</c>.</summary>
     public static readonly IReadOnlyList<string> LdapKeys =
         ["URL", "BIND_DN", "BIND_PASSWORD", "BASE_DN", "USER_FILTER", "GROUP_ATTR", "ROLE_MAPPING", "DEFAULT_ROLES",
@@ -49,6 +43,9 @@ internal sealed record AuthSettings
     public required int MaxFailuresPerClient { get; init; }
     public required TimeSpan ThrottleWindow { get; init; }
     public required TimeSpan ProviderTimeout { get; init; }
+
+    /// <summary>What every password set on a local account must satisfy (<see cref="PasswordPolicy.MinLengthVariable"/>).</summary>
+    public required PasswordPolicy PasswordPolicy { get; init; }
 
     /// <summary>Where the browser lands after a single sign-on, with <c>?code=</c> to exchange for a token; the host serves
     /// <see cref="SsoLandingPage"/> there.</summary>
@@ -80,8 +77,10 @@ internal sealed record AuthSettings
             r.Problem("LYNDRIX_BOT_USER", $"must differ from LYNDRIX_ADMIN_USER (both are '{adminUser}')");
         }
 
-        var adminPassword = Password(r, "LYNDRIX_ADMIN_PASSWORD", DefaultAdminPassword, isDev);
-        var botPassword = Password(r, "LYNDRIX_BOT_PASSWORD", DefaultBotPassword, isDev);
+        var policy = new PasswordPolicy(r.Int(PasswordPolicy.MinLengthVariable, PasswordPolicy.DefaultMinimumLength,
+            PasswordPolicy.LowestMinimumLength, PasswordPolicy.HighestMinimumLength));
+        var adminPassword = Password(r, "LYNDRIX_ADMIN_PASSWORD", DefaultAdminPassword, adminUser, policy, isDev);
+        var botPassword = Password(r, "LYNDRIX_BOT_PASSWORD", DefaultBotPassword, botUser, policy, isDev);
 
         var rawProviders = r.String("LYNDRIX_AUTH_PROVIDERS");
         IReadOnlyList<string> providers = ["local"];
@@ -109,6 +108,7 @@ internal sealed record AuthSettings
             MaxFailuresPerClient = r.Int("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", 20, 1, 100_000),
             ThrottleWindow = r.Seconds("LYNDRIX_LOGIN_THROTTLE_WINDOW", 300, 1, 86400),
             ProviderTimeout = r.Seconds("LYNDRIX_AUTH_PROVIDER_TIMEOUT", 15, 0.1, 300),
+            PasswordPolicy = policy,
             SsoCompleteUrl = r.String("LYNDRIX_SSO_COMPLETE_URL", "/auth/complete"),
             Ldap = Collect(r, "LYNDRIX_LDAP_", LdapKeys),
             Oidc = Collect(r, "LYNDRIX_OIDC_", OidcKeys),
@@ -141,19 +141,19 @@ internal sealed record AuthSettings
         return value;
     }
 
-    private static string Password(SettingsReader r, string name, string fallback, bool isDev)
+    private static string Password(SettingsReader r, string name, string fallback, string userName, PasswordPolicy policy, bool isDev)
     {
         var value = r.String(name) ?? fallback;
-        // A development default is reported by DefaultSecretsCheck with the others; no second message for its length.
-        if (!isDev && value != fallback && value.Length < MinimumPasswordLength)
+        if (value.Length > PasswordPolicy.MaximumLength)
         {
-            // The value itself is a secret: the message gives its length rule, never the value.
-            r.Problem(name, $"is shorter than {MinimumPasswordLength} characters; outside ENV_TYPE=dev bootstrap passwords need at least {MinimumPasswordLength}");
+            r.Problem(name, $"is longer than {PasswordPolicy.MaximumLength} characters");
         }
-
-        if (value.Length > MaximumPasswordLength)
+        // Development keeps its published defaults (one-command start); elsewhere a default is reported by DefaultSecretsCheck
+        // with the other defaults, and any other value must pass the policy like a password set through the API.
+        else if (!isDev && value != fallback && policy.Check(userName, value) is { } refusal)
         {
-            r.Problem(name, $"is longer than {MaximumPasswordLength} characters");
+            // The value itself is a secret: the message gives the rule it broke, never the value.
+            r.Problem(name, $"is refused ({refusal.Code}): {refusal.Detail.TrimEnd('.')}");
         }
 
         return value;

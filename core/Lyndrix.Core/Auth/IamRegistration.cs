@@ -19,7 +19,7 @@ internal static class IamRegistration
         services.AddSingleton(PasswordHashParameters.Default);
         services.AddSingleton<PasswordHashingPool>();
         services.AddSingleton<LoginAdmission>();
-        services.AddSingleton<SessionValidationCache>();
+        services.AddSingleton<ISessionValidationCache, SessionValidationCache>();
         services.AddSingleton(sp => new PasswordHasher(sp.GetRequiredService<PasswordHashParameters>(), sp.GetRequiredService<PasswordHashingPool>()));
         services.AddSingleton<AuthChainConfiguration>();
         services.AddSingleton<AuthProviderChain>();

@@ -16,7 +16,7 @@ internal sealed class LocalAuthProvider(IUserStore users, PasswordHasher hasher,
 
     public async Task<AuthResult?> AuthenticateAsync(string username, string password, CancellationToken cancellationToken)
     {
-        if (password.Length == 0 || password.Length > AuthSettings.MaximumPasswordLength || !UserNames.IsPlausibleLogin(username))
+        if (password.Length == 0 || password.Length > PasswordPolicy.MaximumLength || !UserNames.IsPlausibleLogin(username))
         {
             return null;
         }

@@ -3,7 +3,9 @@ namespace Lyndrix.Core.Auth;
 /// <summary>
 /// Bounds the sign-in attempts (logins, password changes) in progress at once: as many as the hashing pool runs plus a short
 /// queue. An attempt beyond that is refused at once with how long to wait (503 + <c>Retry-After</c>), instead of queueing
-/// for minutes behind an attacker's burst.
+/// for minutes behind an attacker's burst. The refusal itself is answered after <see cref="RefusalPause"/>: a client that ignores
+/// <c>Retry-After</c> then sends about one attempt a second per connection instead of thousands, which would otherwise take
+/// the CPU the hashing pool leaves to the rest of the API.
 /// </summary>
 internal sealed class LoginAdmission(PasswordHashingPool pool)
 {
@@ -11,6 +13,9 @@ internal sealed class LoginAdmission(PasswordHashingPool pool)
     public const int QueuePerWorker = 8;
 
     private int _inFlight;
+
+    /// <summary>How long a refused attempt waits before its 503 is sent (holding no hashing slot meanwhile).</summary>
+    public TimeSpan RefusalPause { get; init; } = TimeSpan.FromSeconds(1);
 
     public int Capacity => pool.Workers * (QueuePerWorker + 1);
 

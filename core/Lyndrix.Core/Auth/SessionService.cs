@@ -7,7 +7,7 @@ namespace Lyndrix.Core.Auth;
 /// revoked; an expired, revoked or orphaned session is refused. Validations are cached for one second
 /// (<see cref="SessionValidationCache"/>); a revocation through this service takes effect at once.</summary>
 internal sealed class SessionService(ISessionStore sessions, IUserStore users, AuthSettings settings, TimeProvider time,
-    SessionValidationCache cache, ILogger<SessionService> logger)
+    ISessionValidationCache cache, ILogger<SessionService> logger)
 {
     /// <summary>Last-used times are written at most this often per session, not on every request.</summary>
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);

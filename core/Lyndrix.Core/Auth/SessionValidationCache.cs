@@ -7,7 +7,7 @@ namespace Lyndrix.Core.Auth;
 /// reads. A session revoked on this host is dropped at once; one revoked on another host (or an account removed) stops
 /// working within <see cref="MaxAge"/>. Bounded: the table is emptied when it grows past <see cref="MaxEntries"/>.
 /// </summary>
-internal sealed class SessionValidationCache(TimeProvider time)
+internal sealed class SessionValidationCache(TimeProvider time) : ISessionValidationCache
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
 
@@ -38,7 +38,6 @@ internal sealed class SessionValidationCache(TimeProvider time)
         _entries[tokenHash] = (principal, time.GetUtcNow());
     }
 
-    /// <summary>Drops every cached session of <paramref name="username"/> (after a revocation or a password change).</summary>
     public void ForgetUser(string username)
     {
         foreach (var (key, entry) in _entries)

@@ -1,7 +1,7 @@
 namespace Lyndrix.Core.Boot;
 
 /// <summary>What the boot is doing, for <c>GET /api/boot</c> and for error messages that say which step waits on what.</summary>
-internal sealed class BootState(TimeProvider time)
+internal sealed class BootState(TimeProvider time, Metrics.LyndrixMetrics? metrics = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, BootStepState> _steps = new(StringComparer.Ordinal);
@@ -41,11 +41,17 @@ internal sealed class BootState(TimeProvider time)
         lock (_gate)
         {
             var current = _steps[step];
+            var now = time.GetUtcNow();
+            if (status is "done" or "timed_out" && current.Since is { } started && current.Status is "waiting" or "running")
+            {
+                metrics?.BootStepFinished(step, status, now - started);
+            }
+
             _steps[step] = current with
             {
                 Status = status,
                 Error = error,
-                Since = time.GetUtcNow(),
+                Since = now,
             };
         }
     }

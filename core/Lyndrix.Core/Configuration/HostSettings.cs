@@ -1,7 +1,7 @@
 namespace Lyndrix.Core.Configuration;
 
 /// <summary>Settings of the host itself. Each area (vault, database, auth, plugins) reads its own settings class.</summary>
-internal sealed record HostSettings
+internal sealed partial record HostSettings
 {
     public required string EnvType { get; init; }
     public bool IsDev => IsDevEnvType(EnvType);
@@ -14,6 +14,14 @@ internal sealed record HostSettings
     public required TimeSpan BootStepTimeout { get; init; }
     public required TimeSpan PluginSetupTimeout { get; init; }
     public required IConfigSource Source { get; init; }
+
+    /// <summary>Which host of a cluster this is (<c>LYNDRIX_INSTANCE_ID</c>; default the machine name and port): in
+    /// <c>/api/health</c> and in every line of the log file, so an operator can tell the hosts behind a load balancer apart.</summary>
+    public string InstanceId { get; init; } = Environment.MachineName;
+
+    /// <summary>How often this host applies plugin enable/disable choices made through other hosts (<c>LYNDRIX_PLUGIN_SYNC_INTERVAL</c>,
+    /// seconds; 0 turns following off).</summary>
+    public TimeSpan PluginSyncInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     private static readonly string[] LogLevels = ["TRACE", "DEBUG", "INFO", "INFORMATION", "WARNING", "WARN", "ERROR", "CRITICAL"];
 
@@ -38,10 +46,18 @@ internal sealed record HostSettings
             r.Problem("LOG_LEVEL", $"must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (got '{logLevel}')");
         }
 
+        var port = r.Int("PORT", 8081, 0, 65535);
+        var instanceId = r.String("LYNDRIX_INSTANCE_ID")?.Trim();
+        if (instanceId is not null && !InstanceIdPattern().IsMatch(instanceId))
+        {
+            r.Problem("LYNDRIX_INSTANCE_ID", $"must be 1 to 64 letters, digits, '.', '_', ':' or '-' (got '{instanceId}')");
+        }
+
         return new HostSettings
         {
             EnvType = ReadEnvType(r),
-            Port = r.Int("PORT", 8081, 0, 65535),
+            Port = port,
+            InstanceId = string.IsNullOrEmpty(instanceId) ? $"{Environment.MachineName}:{port}" : instanceId,
             StorageDir = r.Path("STORAGE_DIR", "data/storage"),
             SecurityDir = r.Path("SECURITY_DIR", "data/security"),
             PluginsDir = r.Path("PLUGINS_DIR", "plugins"),
@@ -49,7 +65,11 @@ internal sealed record HostSettings
             LogLevel = logLevel,
             BootStepTimeout = r.Seconds("LYNDRIX_BOOT_STEP_TIMEOUT", 120, 0.1, 86400),
             PluginSetupTimeout = r.Seconds("LYNDRIX_PLUGIN_SETUP_TIMEOUT", 30, 0.1, 3600),
+            PluginSyncInterval = r.Seconds("LYNDRIX_PLUGIN_SYNC_INTERVAL", 5, 0, 3600),
             Source = r.Source,
         };
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex InstanceIdPattern();
 }

@@ -59,6 +59,11 @@ internal static class CoreSchema
             "`detail` TEXT NULL, `prev_hash` TEXT NOT NULL, `hash` TEXT NOT NULL)"),
         SchemaMigration.Portable(9, "index audit_log by time",
             "CREATE INDEX IF NOT EXISTS `ix_audit_log_at` ON `audit_log` (`at`)"),
+        Table(10, "create sso_handoff_codes",
+            "CREATE TABLE IF NOT EXISTS `sso_handoff_codes` (`code_hash` VARCHAR(190) NOT NULL PRIMARY KEY, `username` VARCHAR(190) NOT NULL, " +
+            "`provider` VARCHAR(190) NOT NULL, `expires_at` BIGINT NOT NULL)" + MariaDbOptions,
+            "CREATE TABLE IF NOT EXISTS `sso_handoff_codes` (`code_hash` TEXT NOT NULL PRIMARY KEY, `username` TEXT NOT NULL, " +
+            "`provider` TEXT NOT NULL, `expires_at` INTEGER NOT NULL)"),
     ];
 
     private static SchemaMigration Table(int version, string name, string mariaDb, string sqlite) => new(version, name, [mariaDb], [sqlite]);

@@ -45,9 +45,14 @@ internal sealed class MariaDbLeaseLock : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
-        await connection.ExecuteAsync(new CommandDefinition(CreateTableSql, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        await connection.ExecuteAsync(new CommandDefinition("INSERT IGNORE INTO `cluster_locks` (`name`, `holder`, `expires_at`) VALUES (@Name, '', 0)",
-            new { Name = name }, cancellationToken: cancellationToken)).ConfigureAwait(false);
+        // Hosts on different Galera nodes create the row at once: all but one fail certification (1213). Both statements are
+        // idempotent, so they are simply repeated.
+        await IdempotentWriteRetry.RunAsync(async ct =>
+        {
+            await connection.ExecuteAsync(new CommandDefinition(CreateTableSql, cancellationToken: ct)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition("INSERT IGNORE INTO `cluster_locks` (`name`, `holder`, `expires_at`) VALUES (@Name, '', 0)",
+                new { Name = name }, cancellationToken: ct)).ConfigureAwait(false);
+        }, time, cancellationToken).ConfigureAwait(false);
         var deadline = time.GetUtcNow() + timeout;
         while (true)
         {

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Hosting;
 
-/// <summary>Appends one line per record to <c>LOGS_DIR/lyndrix.log</c> (folder 0700, files 0600); rotates at 10 MB keeping 5 files.</summary>
+/// <summary>Appends one line per record to <c>LOGS_DIR/lyndrix.log</c> (folder 0700, files 0600); rotates at 10 MB keeping 5 files.
+/// Each line names the host instance (<c>LYNDRIX_INSTANCE_ID</c>), so the logs of several hosts can be merged.</summary>
 internal sealed class FileLoggerProvider : ILoggerProvider
 {
     private const long MaxBytes = 10 * 1024 * 1024;
@@ -12,11 +13,13 @@ internal sealed class FileLoggerProvider : ILoggerProvider
     private readonly string _path;
     private readonly LogLevel _minimum;
     private readonly TimeProvider _time;
+    private readonly string _instance;
     private readonly ConcurrentDictionary<string, FileLogger> _loggers = new();
     private StreamWriter _writer;
 
-    public FileLoggerProvider(string directory, LogLevel minimum, TimeProvider time)
+    public FileLoggerProvider(string directory, LogLevel minimum, TimeProvider time, string instanceId = "")
     {
+        _instance = instanceId.Length == 0 ? "" : $"[{instanceId}] ";
         _path = Path.Combine(directory, "lyndrix.log");
         // Logs name users, clients and what failed: owner-only, like SECURITY_DIR, also when the folder or file existed wider.
         if (OperatingSystem.IsWindows())
@@ -56,7 +59,7 @@ internal sealed class FileLoggerProvider : ILoggerProvider
 
     private void Write(string category, LogLevel level, string message, Exception? exception)
     {
-        var line = $"{_time.GetUtcNow():yyyy-MM-ddTHH:mm:ss.fffZ} {level,-11} {category}: {message}";
+        var line = $"{_time.GetUtcNow():yyyy-MM-ddTHH:mm:ss.fffZ} {level,-11} {_instance}{category}: {message}";
         if (exception is not null)
         {
             line += Environment.NewLine + exception;

@@ -12,6 +12,7 @@ using Lyndrix.Sdk.Events;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -37,7 +38,8 @@ internal static class LyndrixApp
         options ??= new Options();
         var http = HttpSettings.Load(settings.Source, Environment.CurrentDirectory);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        HttpPipeline.ConfigureKestrel(builder.WebHost, http);
+        var metrics = Metrics.MetricsSettings.Read(settings);
+        HttpPipeline.ConfigureKestrel(builder.WebHost, http, metrics.Bind);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
         var level = LogLevels.Parse(settings.LogLevel);
@@ -45,8 +47,10 @@ internal static class LyndrixApp
         builder.Logging.SetMinimumLevel(level);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         // Kestrel warns with a stack trace about connections a client dropped mid-body (dotnet/aspnetcore#52324): an anonymous
-        // lever for filling the log. The request pipeline logs those as one Information line instead.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
+        // lever for filling the log. That one event is dropped (the request pipeline logs such requests as one Information
+        // line); Kestrel's other warnings stay.
+        builder.Services.Replace(ServiceDescriptor.Singleton<ILoggerFactory>(sp =>
+            new KestrelAbortLogFilter(ActivatorUtilities.CreateInstance<LoggerFactory>(sp))));
         builder.Logging.AddFilter("System.Net.Http", LogLevel.Warning);
         if (options.Console)
         {
@@ -57,9 +61,10 @@ internal static class LyndrixApp
             });
         }
 
-        builder.Logging.AddProvider(new FileLoggerProvider(settings.LogsDir, level, TimeProvider.System));
+        builder.Logging.AddProvider(new FileLoggerProvider(settings.LogsDir, level, TimeProvider.System, settings.InstanceId));
         options.Logging?.Invoke(builder.Logging);
 
+        Metrics.MetricsRegistration.Add(builder.Services, metrics);
         AddCore(builder.Services, settings);
         HttpPipeline.Add(builder.Services, http);
         ConsoleEndpoints.Add(builder.Services);
@@ -78,6 +83,7 @@ internal static class LyndrixApp
         PluginRegistration.Map(app);
         SecurityRegistration.Map(app);
         Doctor.DoctorRegistration.Map(app);
+        Metrics.MetricsRegistration.Map(app);
         ConsoleEndpoints.Map(app);
         return app;
     }
@@ -108,6 +114,8 @@ internal static class LyndrixApp
         DatabaseRegistration.Add(services, settings);
         IamRegistration.Add(services, settings);
         PluginRegistration.Add(services, settings);
+        services.AddSingleton<IPluginSwitch>(sp => new PluginRuntimeSwitch(sp.GetRequiredService<PluginRuntime>()));
+        services.AddHostedService<PluginStateFollower>();
         Doctor.DoctorRegistration.Add(services);
     }
 

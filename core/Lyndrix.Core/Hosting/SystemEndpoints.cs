@@ -1,5 +1,6 @@
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Boot;
+using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Hosting.Http;
 using Lyndrix.Sdk;
 using Microsoft.AspNetCore.Authentication;
@@ -18,7 +19,7 @@ internal static class SystemEndpoints
         // also get which ones, and every active plugin's own report (each within 5 s), which then counts towards the status. Plugin checks are not run for anonymous callers: a public endpoint must
         // not let anyone fan requests out into every plugin.
         app.MapGet("/api/health", async (HttpContext http, BootState boot, MaintenanceState maintenance, IPluginRuntime plugins,
-            CancellationToken cancellationToken) =>
+            HostSettings settings, CancellationToken cancellationToken) =>
         {
             var locks = maintenance.Active;
             var caller = await http.AuthenticateAsync(LyndrixAuthentication.Scheme).ConfigureAwait(false);
@@ -40,12 +41,13 @@ internal static class SystemEndpoints
                 ? Results.Json(new
                 {
                     status,
+                    instance = settings.InstanceId,
                     phase = boot.Phase,
                     maintenance = locks,
                     plugins = reports.ToDictionary(r => r.PluginId, r => new { status = r.Health.Status.ToString().ToLowerInvariant(), message = r.Health.Message }),
                     plugins_not_running = notRunning.Select(p => new { id = p.PluginId, state = p.State, reason = p.Reason }),
                 }, statusCode: code)
-                : Results.Json(new { status, phase = boot.Phase, maintenance = locks }, statusCode: code);
+                : Results.Json(new { status, instance = settings.InstanceId, phase = boot.Phase, maintenance = locks }, statusCode: code);
         });
 
         // Anonymous: what services report is shown without filesystem paths (the log has them).

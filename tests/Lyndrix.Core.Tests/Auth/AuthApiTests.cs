@@ -195,6 +195,44 @@ public class AuthApiTests
         Assert.That(await Change(BotPassword, "long-enough-1"), Is.EqualTo(HttpStatusCode.NoContent));
     }
 
+    // A signed-in user (or whoever holds their token) sets the passwords people reach for first.
+    [TestCase("short-pw", "password_too_short")]
+    [TestCase("bot-is-my-name", "password_contains_user_name")]
+    [TestCase("our-lyndrix-server", "password_contains_default")]
+    [TestCase("Password2026!", "password_too_common")]
+    public async Task A_weak_new_password_is_refused_with_its_code_and_the_old_one_keeps_working(string weak, string code)
+    {
+        await using var host = await AuthHost.StartAsync(Env);
+        var token = await host.LoginAsync("bot", BotPassword);
+        var request = host.Request(HttpMethod.Post, "/api/auth/password", token);
+        request.Content = JsonContent.Create(new { current_password = BotPassword, new_password = weak });
+        var response = await host.Client.SendAsync(request);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+        var text = await response.Content.ReadAsStringAsync();
+        var body = JsonDocument.Parse(text).RootElement;
+        Assert.That(body.GetProperty("code").GetString(), Is.EqualTo(code));
+        Assert.That(body.GetProperty("type").GetString(), Is.EqualTo("urn:lyndrix:problem:" + code));
+        Assert.That(text, Does.Not.Contain(weak).IgnoreCase, "the refusal never repeats the password");
+        Assert.That(await host.LoginAsync("bot", BotPassword), Is.Not.Empty, "nothing changed: the old password still signs in");
+        var weakLogin = await host.Client.PostAsJsonAsync("/api/auth/login", new { username = "bot", password = weak });
+        Assert.That(weakLogin.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(host.Logs.AllText, Does.Not.Contain(weak).IgnoreCase);
+    }
+
+    [Test]
+    public async Task The_configured_minimum_length_applies_to_the_api()
+    {
+        await using var host = await AuthHost.StartAsync([.. Env, ("LYNDRIX_PASSWORD_MIN_LENGTH", "24")]);
+        var token = await host.LoginAsync("bot", BotPassword);
+        var request = host.Request(HttpMethod.Post, "/api/auth/password", token);
+        request.Content = JsonContent.Create(new { current_password = BotPassword, new_password = "an-uncommon-23-chars-pw" });
+        var response = await host.Client.SendAsync(request);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await Json(response)).GetProperty("detail").GetString(), Does.Contain("24 characters"));
+    }
+
     [Test]
     public async Task No_password_reaches_any_log()
     {

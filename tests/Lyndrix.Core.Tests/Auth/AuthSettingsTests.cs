@@ -57,18 +57,18 @@ public class AuthSettingsTests
     public void Production_refuses_an_explicit_value_equal_to_the_default()
     {
         var ex = Assert.Throws<ConfigurationException>(() => AuthTestConfig.Settings(
-            ("ENV_TYPE", "production"), ("LYNDRIX_ADMIN_PASSWORD", "lyndrix"), ("LYNDRIX_BOT_PASSWORD", "a-strong-bot-secret")));
+            ("ENV_TYPE", "production"), ("LYNDRIX_ADMIN_PASSWORD", "lyndrix"), ("LYNDRIX_BOT_PASSWORD", "a-strong-second-secret")));
         Assert.That(ex!.Message, Does.Contain("LYNDRIX_ADMIN_PASSWORD"));
         Assert.That(ex.Message, Does.Not.Contain("LYNDRIX_BOT_PASSWORD"));
-        Assert.That(ex.Message, Does.Not.Contain("a-strong-bot-secret"), "a secret value must never appear in an error");
+        Assert.That(ex.Message, Does.Not.Contain("a-strong-second-secret"), "a secret value must never appear in an error");
     }
 
     [Test]
     public void Production_starts_with_strong_values_and_other_storage_secrets()
     {
-        var s = AuthTestConfig.Settings(("ENV_TYPE", "production"), ("LYNDRIX_ADMIN_PASSWORD", "Xq9-admin-very-long"),
-            ("LYNDRIX_BOT_PASSWORD", "Zr4-bot-very-long"), ("STORAGE_SECRET", "something-else"), ("DB_PASSWORD", "not-the-default"));
-        Assert.That(s.AdminPassword, Is.EqualTo("Xq9-admin-very-long"));
+        var s = AuthTestConfig.Settings(("ENV_TYPE", "production"), ("LYNDRIX_ADMIN_PASSWORD", "Xq9-first-very-long"),
+            ("LYNDRIX_BOT_PASSWORD", "Zr4-second-very-long"), ("STORAGE_SECRET", "something-else"), ("DB_PASSWORD", "not-the-default"));
+        Assert.That(s.AdminPassword, Is.EqualTo("Xq9-first-very-long"));
     }
 
     [Test]
@@ -77,13 +77,57 @@ public class AuthSettingsTests
         Assert.DoesNotThrow(() => AuthTestConfig.Settings(("ENV_TYPE", "dev"), ("DB_PASSWORD", "secret")));
     }
 
-    [Test]
-    public void Production_refuses_short_bootstrap_passwords_without_echoing_them()
+    // A careless operator's .env outside dev: each value breaks one rule of the password policy.
+    [TestCase("sh0rt!-pw", "password_too_short")]
+    [TestCase("Admin-Password-Q7", "password_contains_user_name")]
+    [TestCase("Lyndrix-Prod-2026-xK", "password_contains_default")]
+    [TestCase("Qwertyuiop123!", "password_too_common")]
+    [TestCase("1qaz2wsx3edc4rfv", "password_too_common")]
+    public void Production_refuses_weak_bootstrap_passwords_without_echoing_them(string weak, string code)
     {
         var ex = Assert.Throws<ConfigurationException>(() => AuthTestConfig.Settings(
-            ("ENV_TYPE", "staging"), ("LYNDRIX_ADMIN_PASSWORD", "sh0rt!"), ("LYNDRIX_BOT_PASSWORD", "long-enough-bot")));
-        Assert.That(ex!.Message, Does.Contain("LYNDRIX_ADMIN_PASSWORD is shorter than 8"));
-        Assert.That(ex.Message, Does.Not.Contain("sh0rt!"));
+            ("ENV_TYPE", "staging"), ("LYNDRIX_ADMIN_PASSWORD", weak), ("LYNDRIX_BOT_PASSWORD", "long-enough-second")));
+        Assert.That(ex!.Problems, Has.One.StartWith($"LYNDRIX_ADMIN_PASSWORD is refused ({code})"), ex.Message);
+        Assert.That(ex.Message, Does.Not.Contain("LYNDRIX_BOT_PASSWORD"));
+        Assert.That(ex.Message, Does.Not.Contain(weak).IgnoreCase, "a secret value must never appear in an error");
+    }
+
+    [Test]
+    public void The_bot_password_is_checked_against_the_bot_name()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => AuthTestConfig.Settings(("ENV_TYPE", "production"),
+            ("LYNDRIX_BOT_USER", "deploy-robot"), ("LYNDRIX_ADMIN_PASSWORD", "long-enough-first"), ("LYNDRIX_BOT_PASSWORD", "DEPLOY-ROBOT-2026")));
+        Assert.That(ex!.Problems, Has.One.StartWith("LYNDRIX_BOT_PASSWORD is refused (password_contains_user_name)"), ex.Message);
+    }
+
+    [Test]
+    public void Dev_keeps_its_published_defaults_and_lets_weak_values_through()
+    {
+        // ENV_TYPE=dev is the one-command start on a developer's machine; its defaults are documented and refused elsewhere.
+        Assert.That(AuthTestConfig.Settings(("LYNDRIX_ADMIN_PASSWORD", "admin")).AdminPassword, Is.EqualTo("admin"));
+    }
+
+    [Test]
+    public void The_minimum_length_is_configurable_within_bounds()
+    {
+        Assert.That(AuthTestConfig.Settings().PasswordPolicy.MinimumLength, Is.EqualTo(12));
+        Assert.That(AuthTestConfig.Settings(("LYNDRIX_PASSWORD_MIN_LENGTH", "20")).PasswordPolicy.MinimumLength, Is.EqualTo(20));
+        var ex = Assert.Throws<ConfigurationException>(() => AuthTestConfig.Settings(
+            ("ENV_TYPE", "production"), ("LYNDRIX_PASSWORD_MIN_LENGTH", "20"),
+            ("LYNDRIX_ADMIN_PASSWORD", "nineteen-chars-xyz!"), ("LYNDRIX_BOT_PASSWORD", "twenty-chars-long-xy")));
+        Assert.That(ex!.Problems, Has.One.StartWith("LYNDRIX_ADMIN_PASSWORD is refused (password_too_short)").And.Contain("20 characters"));
+        Assert.That(ex.Message, Does.Not.Contain("LYNDRIX_BOT_PASSWORD"));
+    }
+
+    [TestCase("7")]
+    [TestCase("0")]
+    [TestCase("-12")]
+    [TestCase("129")]
+    [TestCase("twelve")]
+    public void A_minimum_length_outside_8_to_128_is_refused_at_start(string value)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => AuthTestConfig.Settings(("LYNDRIX_PASSWORD_MIN_LENGTH", value)));
+        Assert.That(ex!.Message, Does.Contain("LYNDRIX_PASSWORD_MIN_LENGTH must be a whole number from 8 to 128"));
     }
 
     [Test]
@@ -136,7 +180,7 @@ public class ProductionRefusalCliTests
             var env = new Dictionary<string, string>
             {
                 ["ENV_TYPE"] = "production", ["PORT"] = "0", ["LOGS_DIR"] = dir, ["STORAGE_SECRET"] = "dev_secret_only",
-                ["LYNDRIX_ADMIN_PASSWORD"] = "a-strong-admin-password",
+                ["LYNDRIX_ADMIN_PASSWORD"] = "a-strong-operator-secret",
             };
             var context = new Lyndrix.Core.Cli.CliContext(new StringReader(""), output, error, new EnvironmentConfigSource(env), dir);
 
@@ -146,7 +190,7 @@ public class ProductionRefusalCliTests
             var lines = error.ToString().Split('\n').Where(l => l.Contains("development default")).ToArray();
             Assert.That(lines, Has.Length.EqualTo(1), error.ToString());
             Assert.That(lines[0], Does.Contain("LYNDRIX_BOT_PASSWORD, STORAGE_SECRET").And.Not.Contain("LYNDRIX_ADMIN_PASSWORD"));
-            Assert.That(error.ToString(), Does.Not.Contain("a-strong-admin-password"));
+            Assert.That(error.ToString(), Does.Not.Contain("a-strong-operator-secret"));
         }
         finally
         {

@@ -141,6 +141,8 @@ public class LoginFairnessTests
         {
             s.AddSingleton(pool);
             s.AddSingleton(new PasswordHashParameters(2, 8192, 1));
+            // The queue's bound, not the pause before a refusal (tested below).
+            s.AddSingleton(new LoginAdmission(pool) { RefusalPause = TimeSpan.Zero });
         });
         var capacity = host.App.Services.GetRequiredService<LoginAdmission>().Capacity;
         var started = System.Diagnostics.Stopwatch.StartNew();
@@ -158,5 +160,32 @@ public class LoginFairnessTests
         Assert.That(busy.Select(b => b.Body), Has.All.Contains("\"code\":\"busy\""));
         // Refused at once: the refusals came back before the hashing queue had drained.
         Assert.That(busy.Max(b => b.At), Is.LessThan(answered.Max(a => a.At)));
+    }
+
+    [Test]
+    public async Task A_client_that_ignores_retry_after_gets_its_refusals_slowly_and_holds_no_slot_meanwhile()
+    {
+        // An attacker resends each 503 at once; answered at once, 20 such clients are a flood of thousands of requests a second.
+        var pool = new PasswordHashingPool(1, NullLogger<PasswordHashingPool>.Instance);
+        await using var host = await AuthHost.StartAsync(Env(("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "1000")), services: s =>
+        {
+            s.AddSingleton(pool);
+            s.AddSingleton(new PasswordHashParameters(2, 8192, 1));
+        });
+        var admission = host.App.Services.GetRequiredService<LoginAdmission>();
+        Assert.That(admission.RefusalPause, Is.EqualTo(TimeSpan.FromSeconds(1)), "the default");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var results = await Task.WhenAll(Enumerable.Range(0, admission.Capacity * 3).Select(async i =>
+        {
+            var sent = started.Elapsed;
+            using var response = await host.Client.SendAsync(Login($"nobody-{i}", "guess"));
+            return (Status: (int)response.StatusCode, Took: started.Elapsed - sent);
+        }));
+        var busy = results.Where(r => r.Status == 503).ToList();
+        Assert.That(busy, Is.Not.Empty, string.Join(",", results.Select(r => r.Status)));
+        Assert.That(busy.Select(b => b.Took), Has.All.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(950)));
+
+        // While refusals wait out their pause, the slots they did not take still serve: the owner gets in after the burst.
+        Assert.That(await StatusAsync(host.Client, Login("admin", AdminPassword)), Is.EqualTo(200));
     }
 }

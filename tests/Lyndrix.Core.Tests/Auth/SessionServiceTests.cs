@@ -53,6 +53,37 @@ public class SessionServiceTests
         Assert.That(await _service.ListActiveAsync("alice", CancellationToken.None), Is.Empty);
     }
 
+    [Test]
+    public async Task A_session_revoked_behind_this_host_s_back_stops_working_within_one_second()
+    {
+        // Another host (or an operator in the database) revokes the session: this host's cache cannot hear of it.
+        var (token, session) = await _service.IssueAsync(_alice, "test", CancellationToken.None);
+        Assert.That(await _service.ValidateAsync(token, CancellationToken.None), Is.Not.Null, "validated, so now cached");
+        await _sessions.RevokeAsync(session.Id, _time.GetUtcNow(), CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.That(await _service.ValidateAsync(token, CancellationToken.None), Is.Not.Null, "served from the cache inside its second");
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.That(await _service.ValidateAsync(token, CancellationToken.None), Is.Null, "refused once the second is over");
+    }
+
+    [Test]
+    public async Task A_token_used_without_pause_is_still_rechecked_every_second()
+    {
+        // Constant use must not keep a cache entry alive: its age counts from the validation, not from the last hit.
+        var (token, session) = await _service.IssueAsync(_alice, "test", CancellationToken.None);
+        await _service.ValidateAsync(token, CancellationToken.None);
+        for (var i = 0; i < 9; i++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(100));
+            await _service.ValidateAsync(token, CancellationToken.None);
+        }
+
+        await _sessions.RevokeAsync(session.Id, _time.GetUtcNow(), CancellationToken.None);
+        _time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.That(await _service.ValidateAsync(token, CancellationToken.None), Is.Null);
+    }
+
     [TestCase("")]
     [TestCase("Bearer")]
     [TestCase("lys_short")]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Lyndrix.Core.Boot;
+using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Events;
 using Lyndrix.Core.Tests.Support;
 using Lyndrix.Sdk.Events;
@@ -26,6 +27,8 @@ public sealed class HostApiTests
 
         using var health = JsonDocument.Parse(await host.Http.GetStringAsync(new Uri("/api/health", UriKind.Relative)));
         Assert.That(health.RootElement.GetProperty("status").GetString(), Is.EqualTo("ok"));
+        Assert.That(health.RootElement.GetProperty("instance").GetString(), Is.EqualTo(host.Get<HostSettings>().InstanceId).And.Not.Empty,
+            "each host behind a load balancer says which it is");
 
         using var boot = JsonDocument.Parse(await host.Http.GetStringAsync(new Uri("/api/boot", UriKind.Relative)));
         Assert.Multiple(() =>

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Hosting;
 using Lyndrix.Core.Tests.Auth.Support;
 using Lyndrix.Core.Tests.Secrets.Support;
@@ -29,6 +30,29 @@ public class LogFilesTests
 
         Assert.That(FileModes.Of(logs), Is.EqualTo(FileModes.OwnerOnlyFolder));
         Assert.That(FileModes.Of(Path.Combine(logs, "lyndrix.log")), Is.EqualTo(FileModes.OwnerOnly));
+    }
+
+    [Test]
+    public void Every_line_names_the_host_instance()
+    {
+        using var dir = new TempDirectory();
+        using (var provider = new FileLoggerProvider(dir.Path, LogLevel.Information, TimeProvider.System, "web-2:8081"))
+        {
+            provider.CreateLogger("cat").LogInformation("one");
+            provider.CreateLogger("cat").LogWarning("two");
+        }
+
+        Assert.That(File.ReadAllLines(Path.Combine(dir.Path, "lyndrix.log")), Has.All.Contain(" [web-2:8081] cat: "));
+    }
+
+    [Test]
+    public void The_instance_id_defaults_to_machine_and_port_and_a_bad_one_is_refused()
+    {
+        var settings = HostSettings.Load(EnvironmentConfigSource.FromValues(new Dictionary<string, string> { ["PORT"] = "8090" }), "/");
+        Assert.That(settings.InstanceId, Is.EqualTo(Environment.MachineName + ":8090"));
+        var ex = Assert.Throws<ConfigurationException>(() =>
+            HostSettings.Load(EnvironmentConfigSource.FromValues(new Dictionary<string, string> { ["LYNDRIX_INSTANCE_ID"] = "web 2\n" }), "/"));
+        Assert.That(ex!.Message, Does.Contain("LYNDRIX_INSTANCE_ID"));
     }
 
     [TestCase("a\nb", "a\\u000ab")]

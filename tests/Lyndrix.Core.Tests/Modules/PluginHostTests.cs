@@ -59,21 +59,7 @@ public sealed class PluginHostTests
     [Test]
     public async Task Health_shows_plugin_reports_to_administrators_only()
     {
-        var plugins = Directory.CreateTempSubdirectory("lyndrix-host-health-").FullName;
-        var probe = Path.Combine(plugins, "tired");
-        PluginFixtures.CopyDirectory(PluginFixtures.Published("Probe"), probe);
-        File.WriteAllText(Path.Combine(probe, "plugin.json"),
-            ProbeManifest.Create("test.tired", new Dictionary<string, string> { ["health"] = "degraded" }).ToJsonString());
-
-        await using var host = await AuthHost.StartAsync(
-            [("LYNDRIX_ADMIN_PASSWORD", AdminPassword), ("LYNDRIX_BOT_PASSWORD", BotPassword), ("PLUGINS_DIR", plugins)]);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await host.Bus.WaitForAsync(CoreTopics.SystemBootComplete, cts.Token);
-
-        var anonymous = await host.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/health", UriKind.Relative));
-        var admin = await host.LoginAsync("admin", AdminPassword);
-        using var asAdmin = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/health", admin));
-        var detailed = await asAdmin.Content.ReadFromJsonAsync<JsonElement>();
+        var (anonymous, detailed) = await HealthWithOneProbeAsync("test.tired", ("health", "degraded"));
 
         Assert.Multiple(() =>
         {
@@ -88,21 +74,7 @@ public sealed class PluginHostTests
     [Test]
     public async Task Health_is_degraded_for_everyone_when_an_enabled_plugin_failed_and_administrators_see_which()
     {
-        var plugins = Directory.CreateTempSubdirectory("lyndrix-host-failed-").FullName;
-        var probe = Path.Combine(plugins, "broken");
-        PluginFixtures.CopyDirectory(PluginFixtures.Published("Probe"), probe);
-        File.WriteAllText(Path.Combine(probe, "plugin.json"),
-            ProbeManifest.Create("test.broken", new Dictionary<string, string> { ["setup"] = "throw" }).ToJsonString());
-
-        await using var host = await AuthHost.StartAsync(
-            [("LYNDRIX_ADMIN_PASSWORD", AdminPassword), ("LYNDRIX_BOT_PASSWORD", BotPassword), ("PLUGINS_DIR", plugins)]);
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await host.Bus.WaitForAsync(CoreTopics.SystemBootComplete, cts.Token);
-
-        var anonymous = await host.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/health", UriKind.Relative));
-        var admin = await host.LoginAsync("admin", AdminPassword);
-        using var asAdmin = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/health", admin));
-        var detailed = await asAdmin.Content.ReadFromJsonAsync<JsonElement>();
+        var (anonymous, detailed) = await HealthWithOneProbeAsync("test.broken", ("setup", "throw"));
         Assert.Multiple(() =>
         {
             Assert.That(anonymous.GetProperty("status").GetString(), Is.EqualTo("degraded"), "an enabled plugin that failed is not 'ok'");
@@ -112,5 +84,25 @@ public sealed class PluginHostTests
             Assert.That(notRunning.GetProperty("state").GetString(), Is.EqualTo("failed"));
             Assert.That(notRunning.GetProperty("reason").GetString(), Does.Contain("probe setup failure requested"));
         });
+    }
+
+    /// <summary>Boots the host with one Probe plugin (given one setting) and reads <c>/api/health</c> anonymously and as admin.</summary>
+    private static async Task<(JsonElement Anonymous, JsonElement Admin)> HealthWithOneProbeAsync(string id, (string Key, string Value) setting)
+    {
+        var plugins = Directory.CreateTempSubdirectory("lyndrix-host-health-").FullName;
+        var probe = Path.Combine(plugins, "probe");
+        PluginFixtures.CopyDirectory(PluginFixtures.Published("Probe"), probe);
+        File.WriteAllText(Path.Combine(probe, "plugin.json"),
+            ProbeManifest.Create(id, new Dictionary<string, string> { [setting.Key] = setting.Value }).ToJsonString());
+
+        await using var host = await AuthHost.StartAsync(
+            [("LYNDRIX_ADMIN_PASSWORD", AdminPassword), ("LYNDRIX_BOT_PASSWORD", BotPassword), ("PLUGINS_DIR", plugins)]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await host.Bus.WaitForAsync(CoreTopics.SystemBootComplete, cts.Token);
+
+        var anonymous = await host.Client.GetFromJsonAsync<JsonElement>(new Uri("/api/health", UriKind.Relative));
+        var admin = await host.LoginAsync("admin", AdminPassword);
+        using var asAdmin = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/health", admin));
+        return (anonymous, await asAdmin.Content.ReadFromJsonAsync<JsonElement>());
     }
 }

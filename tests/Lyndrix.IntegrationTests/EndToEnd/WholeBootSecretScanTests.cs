@@ -38,8 +38,8 @@ public sealed class WholeBootSecretScanTests
 
         var masterKey = Secret("master-Key");
         var dbPassword = "p@ss:w/rd;\"'" + Secret("db");
-        var adminPassword = Secret("admin-pw");
-        var botPassword = Secret("bot-pw");
+        var adminPassword = Secret("first-account-pw");
+        var botPassword = Secret("second-account-pw");
         var alicePassword = Secret("alice-pw");
         var wrongPassword = Secret("wrong-pw");
         var oidcSecret = Secret("oidc-client-secret");

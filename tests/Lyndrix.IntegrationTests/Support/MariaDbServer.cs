@@ -318,7 +318,7 @@ public sealed class MariaDbServer : IAsyncDisposable
         throw new TimeoutException($"mariadbd did not accept connections within {timeout.TotalSeconds}s ({last?.Message}):\n{ErrorLogTail()}");
     }
 
-    private static string? FindInstaller(string? binary)
+    internal static string? FindInstaller(string? binary)
     {
         if (binary is null)
         {
@@ -337,21 +337,21 @@ public sealed class MariaDbServer : IAsyncDisposable
         return null;
     }
 
-    private static bool IsRoot => Environment.UserName == "root";
+    internal static bool IsRoot => Environment.UserName == "root";
 
-    private const int SigTerm = 15;
+    internal const int SigTerm = 15;
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
+    internal static extern int SendSignal(int pid, int signal);
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args)
+    internal static async Task<(int Code, string Output)> RunAsync(string file, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)

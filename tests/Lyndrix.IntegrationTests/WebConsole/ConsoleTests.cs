@@ -19,8 +19,8 @@ namespace Lyndrix.IntegrationTests.WebConsole;
 [NonParallelizable]
 public sealed class ConsoleTests
 {
-    private const string AdminPassword = "console-admin-Passw0rd";
-    private const string BotPassword = "console-bot-Passw0rd";
+    private const string AdminPassword = "console-owner-Passw0rd";
+    private const string BotPassword = "console-helper-Passw0rd";
     private const string MasterKey = "correct horse battery staple 42";
 
     private static readonly TimeSpan Boot = TimeSpan.FromSeconds(90);
@@ -171,6 +171,22 @@ public sealed class ConsoleTests
         Assert.That(second.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo("disabled"), "the host disabled it");
         await ConsoleScreenshots.SaveAsync(page, "09-plugin-disabled");
 
+        // The live security feed shows the action and the plugin's new state as they happen; the audit trail has the record.
+        var events = page.Locator("#events");
+        await Expect(events.Locator("li[data-topic='security:admin_action']").Filter(new() { HasText = "action=plugin.disable" }))
+            .ToContainTextAsync($"target={ConsoleDeployment.PluginId}");
+        await Expect(events.Locator("li[data-topic='plugin:state_changed']").Filter(new() { HasText = $"plugin_id={ConsoleDeployment.PluginId}" }).First)
+            .ToContainTextAsync("state=disabled");
+        var audit = page.Locator("#audit-panel");
+        await audit.GetByLabel("Action").FillAsync("plugin.disable");
+        await audit.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await Expect(audit.Locator("#audit tbody tr")).ToHaveCountAsync(1);
+        await Expect(audit.Locator("#audit tbody tr")).ToContainTextAsync(ConsoleDeployment.PluginId);
+        await Expect(audit.Locator("#audit tbody tr")).ToContainTextAsync("admin");
+        await audit.GetByRole(AriaRole.Button, new() { Name = "Verify the chain" }).ClickAsync();
+        await Expect(page.Locator("#audit-verdict")).ToContainTextAsync("Intact");
+        await ConsoleScreenshots.SaveAsync(page, "10-events-and-audit");
+
         // Sign out: the cookie is gone and its session is revoked on the host.
         var cookie = (await context.CookiesAsync([url])).Single(c => c.Name == "lyndrix_session");
         Assert.Multiple(() =>
@@ -200,7 +216,9 @@ public sealed class ConsoleTests
         await Expect(page.Locator("#plugins")).ToContainTextAsync("Only administrators");
         await Expect(page.Locator("#plugins button")).ToHaveCountAsync(0);
         await Expect(page.Locator("#plugins").GetByRole(AriaRole.Columnheader, new() { Name = "Actions" })).ToBeHiddenAsync();
-        await ConsoleScreenshots.SaveAsync(page, "10-dashboard-non-admin");
+        await Expect(page.Locator("#events-panel")).ToBeHiddenAsync();
+        await Expect(page.Locator("#audit-panel")).ToBeHiddenAsync();
+        await ConsoleScreenshots.SaveAsync(page, "11-dashboard-non-admin");
 
         // Even from the console's own page, with the session's CSRF token, the host refuses a non-admin's plugin action.
         var status = await page.EvaluateAsync<int>($$"""
@@ -246,7 +264,7 @@ public sealed class ConsoleTests
         }
 
         Assert.That(host.Logs.AllText, Does.Contain($"/api/plugins/{ConsoleDeployment.PluginId}/disable refused (foreign_origin)"));
-        await ConsoleScreenshots.SaveAsync(page, "11-forged-post-refused");
+        await ConsoleScreenshots.SaveAsync(page, "12-forged-post-refused");
 
         // The victim's own console still works: the same action from the host's page goes through.
         await page.GotoAsync(hostUrl.ToString());

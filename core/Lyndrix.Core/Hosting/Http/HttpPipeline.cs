@@ -12,7 +12,8 @@ namespace Lyndrix.Core.Hosting.Http;
 /// would add by itself.</summary>
 internal static partial class HttpPipeline
 {
-    public static void ConfigureKestrel(IWebHostBuilder web, HttpSettings http) => web.ConfigureKestrel(kestrel =>
+    /// <param name="metricsBind">LYNDRIX_METRICS_BIND: a listener of its own for <c>/metrics</c> (plain HTTP; a scraper on a trusted network).</param>
+    public static void ConfigureKestrel(IWebHostBuilder web, HttpSettings http, System.Net.IPEndPoint? metricsBind = null) => web.ConfigureKestrel(kestrel =>
     {
         // Bodies are capped before anything parses them; 413 for a declared length, and while reading a chunked one.
         kestrel.Limits.MaxRequestBodySize = HttpSettings.MaxBodyBytes;
@@ -27,6 +28,11 @@ internal static partial class HttpPipeline
                     listen.UseHttps(certificate);
                 }
             });
+        }
+
+        if (metricsBind is not null)
+        {
+            kestrel.Listen(metricsBind);
         }
     });
 
@@ -66,6 +72,7 @@ internal static partial class HttpPipeline
         }
 
         app.UseExceptionHandler();
+        Metrics.MetricsRegistration.UseSeparateListener(app);
         // Fills the empty bodies of framework answers (unknown route, wrong method) with a problem.
         app.UseStatusCodePages();
         if (http.UsesTls)

@@ -171,9 +171,9 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
             {
                 _process.StandardInput.Close();
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
             {
-                // Already gone: the pipe broke.
+                // Already gone: the pipe broke, or disposing the channel closed it first.
             }
 
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));

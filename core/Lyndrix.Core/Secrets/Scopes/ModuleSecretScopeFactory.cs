@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
 using Lyndrix.Core.Audit;
+using Lyndrix.Core.Metrics;
 using Lyndrix.Sdk;
 using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Secrets.Scopes;
 
 /// <summary>Hands each module its scope: <c>plugins/&lt;id&gt;</c>, or <c>core/&lt;id&gt;</c> for core modules, in mount <c>lyndrix</c>.</summary>
-/// <param name="audit">When set (the host), every read and write of a scope is audited.</param>
+/// <param name="audit">When set (the host), every read and write of a scope is audited (and counted in <paramref name="metrics"/>).</param>
 internal sealed class ModuleSecretScopeFactory(ISecretBackend backend, SecretStoreSettings settings, TimeProvider time, ILoggerFactory loggers,
-    AuditTrail? audit = null)
+    AuditTrail? audit = null, LyndrixMetrics? metrics = null)
     : IModuleSecretScopeFactory
 {
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _pathLocks = new(StringComparer.Ordinal);
@@ -30,6 +31,6 @@ internal sealed class ModuleSecretScopeFactory(ISecretBackend backend, SecretSto
         var path = PathFor(manifest);
         var scope = new ModuleSecretScope(path, manifest.Id, () => backend.Store, _pathLocks.GetOrAdd(path, _ => new SemaphoreSlim(1, 1)),
             settings.CasAttempts, time, _logger);
-        return audit is null ? scope : new AuditedSecretScope(scope, manifest.Id, audit);
+        return audit is null ? scope : new AuditedSecretScope(scope, manifest.Id, audit, metrics);
     }
 }

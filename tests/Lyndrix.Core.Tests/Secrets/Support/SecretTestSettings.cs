@@ -27,7 +27,7 @@ internal static class SecretTestSettings
         CasAttempts = 50,
     };
 
-    public const string AdminPassword = "Secrets-Test-Admin-Pw-8d1f";
+    public const string AdminPassword = "Secrets-Test-Adm-Pw-8d1f";
 
     /// <summary>Environment for a whole host booted by <c>LyndrixApp.Build</c> in a temp folder.</summary>
     public static Dictionary<string, string> HostEnvironment(string root, string? masterKey, string envType = "production") => new()
@@ -51,7 +51,7 @@ internal static class SecretTestSettings
 
         // Outside dev the IAM area refuses default account passwords.
         ["LYNDRIX_ADMIN_PASSWORD"] = AdminPassword,
-        ["LYNDRIX_BOT_PASSWORD"] = "Secrets-Test-Bot-Pw-3c9e",
+        ["LYNDRIX_BOT_PASSWORD"] = "Secrets-Test-B0t-Pw-3c9e",
     };
 
     public static HostSettings Host(Dictionary<string, string> env) =>

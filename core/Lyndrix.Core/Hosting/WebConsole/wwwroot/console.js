@@ -184,6 +184,9 @@
   function signedOut(message) {
     state.me = null;
     state.csrf = null;
+    stopFeed();
+    $('events-panel').hidden = true;
+    $('audit-panel').hidden = true;
     sessionStorage.removeItem(SSO_STORAGE_KEY);
     Object.keys(state.rendered).forEach(function (key) { state.rendered[key] = ''; });
     showUser(null);
@@ -598,6 +601,153 @@
     });
   }
 
+  // ---- security events and audit trail (administrators) ----------------------------------------------------------------
+
+  var feed = { running: false, after: 0, generation: 0 };
+
+  function summary(payload) {
+    if (payload === null || payload === undefined) {
+      return '';
+    }
+    if (typeof payload !== 'object') {
+      return String(payload);
+    }
+    return Object.keys(payload).map(function (key) {
+      var value = payload[key];
+      return key + '=' + (value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value));
+    }).join(' · ');
+  }
+
+  function eventItem(e) {
+    return el('li', { 'data-topic': e.topic }, [
+      el('time', { datetime: e.at, text: when(e.at) }), ' ',
+      el('strong', { text: e.topic }), ' ',
+      el('span', { className: 'source', text: 'from ' + e.source }),
+      el('span', { className: 'sub', text: summary(e.payload) })
+    ]);
+  }
+
+  function addEvents(events, missed) {
+    var list = $('events');
+    if (missed > 0) {
+      list.prepend(el('li', { className: 'missed', text: missed + ' events were missed (the host keeps only the most recent ones).' }));
+    }
+    events.forEach(function (e) { list.prepend(eventItem(e)); });
+    while (list.children.length > 100) {
+      list.removeChild(list.lastChild);
+    }
+  }
+
+  // Long polling rather than EventSource: it carries the same session either way (cookie, or a single sign-on bearer token,
+  // which EventSource cannot send), and the host answers as soon as an event arrives.
+  async function runFeed() {
+    if (feed.running) {
+      return;
+    }
+    feed.running = true;
+    var generation = ++feed.generation;
+    try {
+      var first = true;
+      while (generation === feed.generation && state.me && state.me.is_admin) {
+        var answer = await api('GET', '/api/events/recent?after=' + feed.after + '&wait=' + (first ? 0 : 20));
+        if (generation !== feed.generation) {
+          break;
+        }
+        first = false;
+        $('events-panel').hidden = false;
+        addEvents(answer.events, answer.missed);
+        feed.after = answer.last_id;
+      }
+    } catch (e) {
+      if (e.status === 404) {
+        $('events-panel').hidden = true;
+      } else if (generation === feed.generation) {
+        await new Promise(function (resolve) { setTimeout(resolve, 3000); });
+        feed.running = false;
+        return runFeed();
+      }
+    }
+    feed.running = false;
+  }
+
+  function stopFeed() {
+    feed.generation++;
+    feed.running = false;
+    feed.after = 0;
+    $('events').replaceChildren();
+  }
+
+  var audit = { next: null, rows: [] };
+
+  function auditQuery(after) {
+    var params = new URLSearchParams();
+    var since = $('audit-since').value;
+    if (since) {
+      params.set('since', new Date(since).toISOString());
+    }
+    ['module', 'action', 'actor'].forEach(function (name) {
+      var value = $('audit-' + name).value.trim();
+      if (value) {
+        params.set(name, value);
+      }
+    });
+    params.set('limit', '100');
+    if (after !== null && after !== undefined) {
+      params.set('after', String(after));
+    }
+    return '/api/audit?' + params.toString();
+  }
+
+  function auditRow(entry) {
+    return el('tr', {}, [
+      el('th', { scope: 'row', 'data-label': 'No.', text: String(entry.seq) }),
+      el('td', { 'data-label': 'Time', text: when(entry.at) }),
+      el('td', { 'data-label': 'Actor', text: entry.actor }),
+      el('td', { 'data-label': 'Action', text: entry.action }),
+      el('td', { 'data-label': 'Target', text: entry.target || '—' }),
+      el('td', { 'data-label': 'Module', text: entry.module || '—' }),
+      el('td', { 'data-label': 'Outcome' }, [tag(entry.outcome)]),
+      el('td', { 'data-label': 'Detail', text: entry.detail || '—' })
+    ]);
+  }
+
+  async function loadAudit(more) {
+    setError('audit-error', '');
+    try {
+      var page = await api('GET', auditQuery(more ? audit.next : null));
+      audit.rows = more ? audit.rows.concat(page.entries) : page.entries;
+      audit.next = page.next_after;
+      $('audit-panel').hidden = false;
+      var tbody = document.querySelector('#audit tbody');
+      tbody.replaceChildren.apply(tbody, audit.rows.length ? audit.rows.map(auditRow)
+        : [el('tr', {}, [el('td', { colspan: '8', text: 'No records match.' })])]);
+      $('audit-more').hidden = audit.next === null || audit.next === undefined;
+    } catch (e) {
+      if (e.status === 404) {
+        $('audit-panel').hidden = true;
+      } else {
+        setError('audit-error', e.message);
+      }
+    }
+  }
+
+  $('audit-filter').addEventListener('submit', function (event) {
+    event.preventDefault();
+    loadAudit(false);
+  });
+  $('audit-more').addEventListener('click', function () { loadAudit(true); });
+  $('audit-verify').addEventListener('click', async function () {
+    $('audit-verdict').textContent = 'Verifying…';
+    try {
+      var result = await api('GET', '/api/audit/verify');
+      $('audit-verdict').textContent = result.status === 'intact'
+        ? 'Intact: ' + result.checked + ' records checked against the anchor.'
+        : 'Broken at record ' + result.broken_at + ': ' + result.problem;
+    } catch (e) {
+      $('audit-verdict').textContent = e.message;
+    }
+  });
+
   async function showDashboard(vault, boot) {
     setCard('card-secrets', vault.ui_state === 'ready' ? 'Open' : vault.ui_state, vault.backend + ' backend');
     var database = stepOf(boot, 'database');
@@ -608,7 +758,12 @@
     setCard('card-identity', iam.status === 'done' ? 'Ready' : (iam.status || 'unknown'),
       active.length ? 'Sign-in through ' + active.join(', ') : 'No sign-in provider is active');
     renderTimeline(boot);
+    var first = state.page !== 'dashboard';
     show('dashboard');
+    if (first && state.me.is_admin) {
+      runFeed();
+      loadAudit(false);
+    }
     await Promise.all([refreshPlugins(), refreshSessions()]);
   }
 
