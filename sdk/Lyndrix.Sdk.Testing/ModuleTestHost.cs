@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Lyndrix.Core.Modules;
 using Lyndrix.Sdk.Auth;
 using Lyndrix.Sdk.Events;
 
@@ -22,8 +23,6 @@ namespace Lyndrix.Sdk.Testing;
 /// </example>
 public sealed class ModuleTestHost : IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions ManifestJson = new() { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip };
-
     private readonly Lock _gate = new();
     private readonly List<(string Topic, Func<LyndrixEvent, CancellationToken, Task> Handler)> _subscriptions = [];
     private readonly Dictionary<string, LyndrixEvent> _latest = new(StringComparer.Ordinal);
@@ -38,12 +37,18 @@ public sealed class ModuleTestHost : IAsyncDisposable
     private readonly TimeProvider _time;
     private ILyndrixModule? _module;
 
-    /// <summary>Creates a host for a module with the given manifest.</summary>
+    /// <summary>Creates a host for a module with the given manifest, which must pass the host's manifest rules (the entry
+    /// assembly, when named, is checked for its shape only: a manifest built in code has no folder).</summary>
     /// <param name="manifest">The module's manifest; its permissions and settings schema apply.</param>
     /// <param name="timeProvider">The clock for event timestamps; the system clock when <see langword="null"/>.</param>
+    /// <exception cref="InvalidDataException">The host would refuse the manifest; the message lists why, in the host's words.</exception>
     public ModuleTestHost(ModuleManifest manifest, TimeProvider? timeProvider = null)
+        : this(Checked(JsonSerializer.SerializeToUtf8Bytes(manifest ?? throw new ArgumentNullException(nameof(manifest))), null, "The manifest"), timeProvider, true)
     {
-        ArgumentNullException.ThrowIfNull(manifest);
+    }
+
+    private ModuleTestHost(ModuleManifest manifest, TimeProvider? timeProvider, bool _)
+    {
         Manifest = manifest;
         _time = timeProvider ?? TimeProvider.System;
         foreach (var setting in manifest.SettingsSchema.Where(s => s.Kind != "secret"))
@@ -58,7 +63,8 @@ public sealed class ModuleTestHost : IAsyncDisposable
     /// <param name="path">The manifest file; relative paths are resolved against the test's base directory.</param>
     /// <returns>The host.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="InvalidDataException">The file is not a manifest.</exception>
+    /// <exception cref="InvalidDataException">The file is not a manifest, or the host would refuse it (the message lists why,
+    /// in the host's words).</exception>
     public static ModuleTestHost FromManifestFile(string path = "plugin.json")
     {
         var full = Path.GetFullPath(path, AppContext.BaseDirectory);
@@ -67,15 +73,25 @@ public sealed class ModuleTestHost : IAsyncDisposable
             throw new FileNotFoundException($"No manifest at {full}. Reference the plugin project from the test project: its plugin.json is copied to the test output.", full);
         }
 
-        try
+        return new ModuleTestHost(Checked(File.ReadAllBytes(full), Path.GetDirectoryName(full), full), null, true);
+    }
+
+    /// <summary>The host's own manifest rules (<c>PluginManifestReader</c>, compiled into this package), applied as the host
+    /// applies them to a plugin from <c>PLUGINS_DIR</c>.</summary>
+    private static ModuleManifest Checked(ReadOnlyMemory<byte> json, string? folder, string source)
+    {
+        var descriptor = PluginManifestReader.Parse(json, folder, PluginOrigin.PluginsDirectory, SemanticVersion.Parse(LyndrixApi.Version));
+        if (!descriptor.IsValid)
         {
-            return new ModuleTestHost(JsonSerializer.Deserialize<ModuleManifest>(File.ReadAllText(full), ManifestJson)
-                                      ?? throw new InvalidDataException($"{full} is empty."));
+            throw new InvalidDataException($"{source} would be refused by the host:\n- {string.Join("\n- ", descriptor.Errors)}");
         }
-        catch (JsonException ex)
+
+        if (descriptor.Incompatibility is { } incompatible)
         {
-            throw new InvalidDataException($"{full} is not a valid plugin manifest: {ex.Message}", ex);
+            throw new InvalidDataException($"{source} would not start on this plugin API ({LyndrixApi.Version}): {incompatible}");
         }
+
+        return descriptor.Manifest!;
     }
 
     /// <summary>The module's manifest.</summary>
@@ -147,7 +163,8 @@ public sealed class ModuleTestHost : IAsyncDisposable
     /// <returns>A task that completes when every handler finished; a handler's exception is rethrown.</returns>
     public Task PublishAsync(string topic, EventPayload? payload = null)
     {
-        TopicRules.Validate(topic);
+        ArgumentNullException.ThrowIfNull(topic);
+        Lyndrix.Core.Events.TopicName.Validate(topic);
         Deliver(new LyndrixEvent(topic, payload ?? EventPayload.Empty, _time.GetUtcNow(), "core"));
         return DrainAsync();
     }

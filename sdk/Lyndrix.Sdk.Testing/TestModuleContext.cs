@@ -1,5 +1,7 @@
 using Lyndrix.Sdk.Auth;
 using Lyndrix.Sdk.Events;
+using Lyndrix.Core.Events;
+using Lyndrix.Core.Modules;
 using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Sdk.Testing;
@@ -7,8 +9,6 @@ namespace Lyndrix.Sdk.Testing;
 /// <summary>The module's view of a <see cref="ModuleTestHost"/>, with the host's permission rules.</summary>
 internal sealed class TestModuleContext(ModuleTestHost host) : IModuleContext
 {
-    private static readonly HashSet<string> BuiltInProviders = new(StringComparer.Ordinal) { "local", "ldap", "oidc" };
-
     public ModuleManifest Manifest => host.Manifest;
 
     public ILogger Logger { get; } = new TestLogger(host.LogQueue);
@@ -54,10 +54,10 @@ internal sealed class TestModuleContext(ModuleTestHost host) : IModuleContext
     public IDisposable Subscribe(string topic, Func<LyndrixEvent, CancellationToken, Task> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        TopicRules.Validate(topic);
-        if (!Manifest.MaySubscribe(topic))
+        TopicName.Validate(topic);
+        if (PluginRules.SubscribeRefusal(Manifest, topic) is { } refusal)
         {
-            throw Deny("subscribe", topic, $"Module '{Manifest.Id}' may not subscribe to '{topic}': its plugin.json does not list it in permissions.subscribe.");
+            throw Deny("subscribe", topic, refusal);
         }
 
         return host.Subscribe(topic, handler);
@@ -65,8 +65,8 @@ internal sealed class TestModuleContext(ModuleTestHost host) : IModuleContext
 
     public void Emit(string topic, EventPayload? payload = null)
     {
-        TopicRules.Validate(topic);
-        if (Lyndrix.Core.Events.EmitRule.Refusal(Manifest, topic, host.DomainOwners) is { } refusal)
+        TopicName.Validate(topic);
+        if (EmitRule.Refusal(Manifest, topic, host.DomainOwners) is { } refusal)
         {
             throw Deny("emit", topic, refusal);
         }
@@ -84,15 +84,9 @@ internal sealed class TestModuleContext(ModuleTestHost host) : IModuleContext
     public void RegisterAuthProvider(IAuthProvider provider)
     {
         ArgumentNullException.ThrowIfNull(provider);
-        var id = provider.ProviderId;
-        if (!TopicRules.IsValidProviderId(id))
+        if (PluginRules.ProviderRefusal(Manifest.Id, provider.ProviderId) is { } refusal)
         {
-            throw Deny("auth_provider", id ?? "", $"Provider id '{id}' is invalid: use 1-64 lower-case letters, digits, '-' or '_'.");
-        }
-
-        if (BuiltInProviders.Contains(id) && Manifest.Id != "lyndrix.core." + id)
-        {
-            throw Deny("auth_provider", id, $"Module '{Manifest.Id}' may not register provider '{id}': '{id}' is a built-in provider id. Choose another id.");
+            throw Deny("auth_provider", provider.ProviderId ?? "", refusal);
         }
 
         host.AddProvider(provider);
@@ -100,11 +94,7 @@ internal sealed class TestModuleContext(ModuleTestHost host) : IModuleContext
 
     private void CheckSecret(string key)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        if (!TopicRules.IsValidSecretKey(key))
-        {
-            throw new ArgumentException($"Secret key '{key}' is not allowed: use 1-128 letters, digits, '_', '-' and '.'.", nameof(key));
-        }
+        PluginRules.ValidateSecretKey(key);
 
         if (!host.SecretStoreAvailable)
         {

@@ -7,5 +7,5 @@ public static class LyndrixApi
     /// The plugin API version. A manifest's <c>min_core_version</c> is compared with this value:
     /// a plugin that needs a newer API is put in the <c>degraded</c> state and not started.
     /// </summary>
-    public const string Version = "1.0.0";
+    public const string Version = "1.1.0";
 }

@@ -10,7 +10,7 @@ internal static class AuthProviderList
         foreach (var part in raw.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var id = part.ToLowerInvariant();
-            if (!AuthProviderRegistry.IsValidId(id))
+            if (!Modules.PluginRules.IsValidProviderId(id))
             {
                 issues.Add($"has an invalid provider id '{part}': use lower-case letters, digits, '-' or '_'");
             }

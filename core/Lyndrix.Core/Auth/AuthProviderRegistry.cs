@@ -1,4 +1,5 @@
 using Lyndrix.Core.Events;
+using Lyndrix.Core.Modules;
 using Lyndrix.Sdk;
 using Lyndrix.Sdk.Auth;
 
@@ -6,8 +7,6 @@ namespace Lyndrix.Core.Auth;
 
 internal sealed class AuthProviderRegistry : IAuthProviderRegistry
 {
-    public static readonly IReadOnlySet<string> BuiltInIds = new HashSet<string>(StringComparer.Ordinal) { "local", "ldap", "oidc" };
-
     private readonly Lock _gate = new();
     private readonly Dictionary<string, (string Owner, IAuthProvider Provider)> _providers = new(StringComparer.Ordinal);
 
@@ -42,20 +41,13 @@ internal sealed class AuthProviderRegistry : IAuthProviderRegistry
     {
         ArgumentNullException.ThrowIfNull(provider);
         var id = provider.ProviderId;
-        if (!IsValidId(id))
+        if (PluginRules.ProviderRefusal(owner, id) is { } refusal)
         {
-            throw new ModulePermissionDeniedException(owner, "auth_provider", id ?? "",
-                $"Provider id '{id}' is invalid: use 1-64 lower-case letters, digits, '-' or '_'.");
+            throw new ModulePermissionDeniedException(owner, "auth_provider", id ?? "", refusal);
         }
 
         lock (_gate)
         {
-            if (BuiltInIds.Contains(id) && !MayOwnBuiltIn(owner, id))
-            {
-                throw new ModulePermissionDeniedException(owner, "auth_provider", id,
-                    $"Module '{owner}' may not register provider '{id}': '{id}' is a built-in provider id. Choose another id.");
-            }
-
             if (_providers.TryGetValue(id, out var existing) && existing.Owner != owner)
             {
                 throw new ModulePermissionDeniedException(owner, "auth_provider", id,
@@ -74,12 +66,6 @@ internal sealed class AuthProviderRegistry : IAuthProviderRegistry
         }
     }
 
-    /// <summary>'local' belongs to the core; the first-party LDAP and OIDC modules own 'ldap' and 'oidc'.</summary>
-    private static bool MayOwnBuiltIn(string owner, string id) =>
-        id == AuthProviderChain.LocalId ? owner == EventBus.CoreOwner : owner == EventBus.CoreOwner || IsFirstPartyOwner(owner, id);
-
-    /// <summary>The first-party LDAP and OIDC plugins own their built-in ids.</summary>
-    private static bool IsFirstPartyOwner(string owner, string id) => owner == $"lyndrix.core.{id}";
 
     public int RemoveOwner(string owner)
     {
@@ -100,7 +86,4 @@ internal sealed class AuthProviderRegistry : IAuthProviderRegistry
             return ids.Length;
         }
     }
-
-    public static bool IsValidId(string? id) =>
-        !string.IsNullOrEmpty(id) && id.Length <= 64 && id.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '_');
 }

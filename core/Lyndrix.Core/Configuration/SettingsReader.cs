@@ -50,21 +50,7 @@ internal sealed class SettingsReader(IConfigSource source, string baseDirectory)
     }
 
     /// <summary>The boolean spellings every setting accepts (environment variables and module settings alike).</summary>
-    public static bool TryParseBool(string raw, out bool value)
-    {
-        switch (raw.Trim().ToLowerInvariant())
-        {
-            case "1" or "true" or "yes" or "on":
-                value = true;
-                return true;
-            case "0" or "false" or "no" or "off":
-                value = false;
-                return true;
-            default:
-                value = false;
-                return false;
-        }
-    }
+    public static bool TryParseBool(string raw, out bool value) => BoolText.TryParse(raw, out value);
 
     public TimeSpan Seconds(string name, double fallbackSeconds, double min, double max)
     {

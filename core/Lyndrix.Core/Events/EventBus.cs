@@ -13,7 +13,7 @@ namespace Lyndrix.Core.Events;
 /// </summary>
 internal sealed class EventBus : IAsyncDisposable
 {
-    public const string CoreOwner = "core";
+    public const string CoreOwner = Modules.PluginRules.CoreOwner;
 
     private static readonly HashSet<string> NoisyTopics = new(StringComparer.Ordinal) { "system:metrics_update" };
 

@@ -55,14 +55,14 @@ internal sealed class ModuleContext : IModuleContext
 
     public async Task<string?> GetSecretAsync(string key, CancellationToken cancellationToken = default)
     {
-        SecretNameRules.ValidateFieldKey(key);
+        PluginRules.ValidateSecretKey(key);
         ThrowIfClosed();
         return await _secrets.GetAsync(key, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task SetSecretAsync(string key, string value, CancellationToken cancellationToken = default)
     {
-        SecretNameRules.ValidateFieldKey(key);
+        PluginRules.ValidateSecretKey(key);
         ArgumentNullException.ThrowIfNull(value);
         ThrowIfClosed();
         await _secrets.SetAsync(key, value, cancellationToken).ConfigureAwait(false);
@@ -77,7 +77,7 @@ internal sealed class ModuleContext : IModuleContext
     /// <summary>The same with an update that is itself asynchronous: an isolated plugin's update runs in its process.</summary>
     public async Task<string?> UpdateSecretAsync(string key, Func<string?, CancellationToken, Task<string?>> update, CancellationToken cancellationToken)
     {
-        SecretNameRules.ValidateFieldKey(key);
+        PluginRules.ValidateSecretKey(key);
         ThrowIfClosed();
         return await _secrets.UpdateAsync(key, update, cancellationToken).ConfigureAwait(false);
     }

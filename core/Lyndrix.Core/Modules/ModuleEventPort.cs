@@ -17,11 +17,9 @@ internal sealed class ModuleEventPort(ModuleManifest policy, EventBus bus, Event
     {
         ArgumentNullException.ThrowIfNull(handler);
         TopicName.Validate(topic);
-        if (!policy.MaySubscribe(topic))
+        if (PluginRules.SubscribeRefusal(policy, topic) is { } refusal)
         {
-            throw denials.Report(new ModulePermissionDeniedException(policy.Id, "subscribe", topic,
-                $"Module '{policy.Id}' may not subscribe to '{topic}': its plugin.json does not list it in permissions.subscribe. " +
-                $"Add \"{topic}\" there (and tell your operator why the plugin needs it)."));
+            throw denials.Report(new ModulePermissionDeniedException(policy.Id, "subscribe", topic, refusal));
         }
 
         // Always the queued path: a module's handler never runs on the emitter's thread, and its owner is the module id

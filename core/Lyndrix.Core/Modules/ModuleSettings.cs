@@ -31,7 +31,7 @@ internal static class ModuleSettings
             var raw = config.Get(variable);
             if (raw is not null)
             {
-                var problem = CheckValue(setting.Kind, setting.Options, raw);
+                var problem = PluginRules.SettingValueProblem(setting.Kind, setting.Options, raw);
                 if (problem is null)
                 {
                     value = Normalize(setting.Kind, raw);
@@ -47,16 +47,6 @@ internal static class ModuleSettings
 
         return values;
     }
-
-    /// <summary>Checks a value against a setting kind; returns <see langword="null"/> or what is wrong, phrased to follow the
-    /// name of the value ("must be ...").</summary>
-    public static string? CheckValue(string kind, IReadOnlyList<string> options, string value) => kind switch
-    {
-        "bool" when !SettingsReader.TryParseBool(value, out _) => $"must be true or false (got '{value}').",
-        "int" when !long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _) => $"must be a whole number (got '{value}').",
-        "select" when options.Count > 0 && !options.Contains(value, StringComparer.Ordinal) => $"must be one of {string.Join(", ", options)} (got '{value}').",
-        _ => null,
-    };
 
     private static string Normalize(string kind, string value) =>
         kind == "bool" && SettingsReader.TryParseBool(value, out var b) ? (b ? "true" : "false") : value;

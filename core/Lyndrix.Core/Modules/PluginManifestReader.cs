@@ -8,13 +8,13 @@ namespace Lyndrix.Core.Modules;
 
 /// <summary>
 /// Reads and validates a plugin folder's <c>plugin.json</c> without loading any code. Every problem is collected, so an
-/// author sees them all at once; each message names the field, says what is wrong and what would be right.
+/// author sees them all at once; each message names the field, says what is wrong and what would be right. This file is the
+/// one manifest rule set: it is compiled into <c>Lyndrix.Sdk.Testing</c> too, so <c>ModuleTestHost</c> refuses exactly what
+/// the host and <c>lyndrix plugins validate</c> refuse; reading from a folder is in <c>PluginManifestReader.Folder.cs</c>.
 /// </summary>
-internal static class PluginManifestReader
+internal static partial class PluginManifestReader
 {
     public const string FileName = "plugin.json";
-    public const string ReservedIdPrefix = "lyndrix.core.";
-    private const int MaxManifestBytes = 1024 * 1024;
 
     private static readonly string[] SettingKinds = ["str", "bool", "int", "select", "secret"];
 
@@ -31,45 +31,22 @@ internal static class PluginManifestReader
         "permissions", "settings_schema", "auto_enable_on_install", "event_domains", "event_emitters", "isolation",
     };
 
-    public static PluginDescriptor Read(string folder, PluginOrigin origin) =>
-        Read(folder, origin, SemanticVersion.Parse(LyndrixApi.Version));
-
-    public static PluginDescriptor Read(string folder, PluginOrigin origin, SemanticVersion apiVersion)
+    /// <summary>Validates the text of a manifest. <paramref name="folder"/> is where the plugin's files are (the entry
+    /// assembly must be there); null for a manifest that has no folder (one built in code for <c>ModuleTestHost</c>), whose
+    /// entry assembly is then checked for its shape only.</summary>
+    public static PluginDescriptor Parse(ReadOnlyMemory<byte> json, string? folder, PluginOrigin origin, SemanticVersion apiVersion)
     {
-        folder = Path.GetFullPath(folder);
-        var path = Path.Combine(folder, FileName);
         var errors = new List<string>();
         var warnings = new List<string>();
-        if (Trust.PluginFolderIntegrity.Check(folder) is { } escape)
-        {
-            // Not even plugin.json is read from a folder that leads outside itself.
-            errors.Add(escape);
-            return Invalid(folder, origin, errors, warnings);
-        }
-
-        if (!File.Exists(path))
-        {
-            errors.Add($"No {FileName} in {folder}. Every plugin folder needs a manifest with id, name, version and entryAssembly; " +
-                       "a project that references the Lyndrix.Sdk package copies it into its output.");
-            return Invalid(folder, origin, errors, warnings);
-        }
-
-        var length = new FileInfo(path).Length;
-        if (length > MaxManifestBytes)
-        {
-            errors.Add($"{FileName} is {length} bytes; a manifest larger than {MaxManifestBytes} bytes is refused.");
-            return Invalid(folder, origin, errors, warnings);
-        }
-
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            document = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException ex)
         {
             errors.Add($"{FileName} is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}): {FirstSentence(ex.Message)}");
-            return Invalid(folder, origin, errors, warnings);
+            return Invalid(folder ?? "", origin, errors, warnings);
         }
 
         using (document)
@@ -78,14 +55,14 @@ internal static class PluginManifestReader
             if (root.ValueKind != JsonValueKind.Object)
             {
                 errors.Add($"{FileName} must hold a JSON object ({{ \"id\": ..., \"name\": ..., ... }}), not a {Kind(root)}.");
-                return Invalid(folder, origin, errors, warnings);
+                return Invalid(folder ?? "", origin, errors, warnings);
             }
 
             return Validate(root, folder, origin, apiVersion, errors, warnings);
         }
     }
 
-    private static PluginDescriptor Validate(JsonElement root, string folder, PluginOrigin origin, SemanticVersion apiVersion,
+    private static PluginDescriptor Validate(JsonElement root, string? folder, PluginOrigin origin, SemanticVersion apiVersion,
         List<string> errors, List<string> warnings)
     {
         foreach (var property in root.EnumerateObject())
@@ -109,7 +86,8 @@ internal static class PluginManifestReader
             errors.Add($"'version' is '{version}', which is not a semantic version: use MAJOR.MINOR.PATCH, e.g. \"1.0.0\" or \"2.1.0-beta.1\".");
         }
 
-        var entryAssembly = RequiredString(root, "entryAssembly", errors);
+        // Required of a folder; a manifest built in code (no folder) may leave it out.
+        var entryAssembly = folder is null ? OptionalString(root, "entryAssembly", errors) : RequiredString(root, "entryAssembly", errors);
         if (entryAssembly is not null)
         {
             ValidateEntryAssembly(entryAssembly, folder, errors);
@@ -148,7 +126,7 @@ internal static class PluginManifestReader
 
         if (errors.Count > 0 || id is null || name is null || version is null)
         {
-            return Invalid(folder, origin, errors, warnings, id is not null && IsValidId(id) ? id : null);
+            return Invalid(folder ?? "", origin, errors, warnings, id is not null && IsValidId(id) ? id : null);
         }
 
         var manifest = new ModuleManifest
@@ -169,7 +147,7 @@ internal static class PluginManifestReader
             EventEmitters = eventEmitters,
             Isolation = isolation,
         };
-        return new PluginDescriptor(folder, origin, manifest, errors, warnings, incompatibility, ranges);
+        return new PluginDescriptor(folder ?? "", origin, manifest, errors, warnings, incompatibility, ranges);
     }
 
     public static bool IsValidId(string id) => id.Length is > 0 and <= 128 && IdShape(id);
@@ -208,18 +186,18 @@ internal static class PluginManifestReader
             errors.Add($"'id' is '{id}': use 1-128 lower-case letters and digits in segments joined by '.', '_' or '-' " +
                        "(no '/', no spaces, no leading, trailing or doubled separators), e.g. \"lyndrix.plugin.hello\".");
         }
-        else if (id == Events.EventBus.CoreOwner)
+        else if (id == PluginRules.CoreOwner)
         {
             errors.Add($"'id' is '{id}', which names the host itself (the owner of core subscriptions and providers). Choose another id, e.g. \"lyndrix.plugin.<name>\".");
         }
-        else if (origin == PluginOrigin.PluginsDirectory && id.StartsWith(ReservedIdPrefix, StringComparison.Ordinal))
+        else if (origin == PluginOrigin.PluginsDirectory && id.StartsWith(PluginRules.ReservedIdPrefix, StringComparison.Ordinal))
         {
-            errors.Add($"'id' is '{id}': ids starting with '{ReservedIdPrefix}' are reserved for first-party modules shipped with the host. " +
+            errors.Add($"'id' is '{id}': ids starting with '{PluginRules.ReservedIdPrefix}' are reserved for first-party modules shipped with the host. " +
                        "Choose another id, e.g. \"lyndrix.plugin.<name>\" or your organisation's prefix.");
         }
     }
 
-    private static void ValidateEntryAssembly(string entryAssembly, string folder, List<string> errors)
+    private static void ValidateEntryAssembly(string entryAssembly, string? folder, List<string> errors)
     {
         if (entryAssembly.Length == 0 || entryAssembly != Path.GetFileName(entryAssembly) || entryAssembly.Contains('\\', StringComparison.Ordinal) ||
             entryAssembly is "." or "..")
@@ -230,7 +208,7 @@ internal static class PluginManifestReader
         {
             errors.Add($"'entryAssembly' is '{entryAssembly}': it must name a .dll file, e.g. \"MyPlugin.dll\".");
         }
-        else if (!File.Exists(Path.Combine(folder, entryAssembly)))
+        else if (folder is not null && !File.Exists(Path.Combine(folder, entryAssembly)))
         {
             var dlls = Directory.EnumerateFiles(folder, "*.dll").Select(Path.GetFileName).Order(StringComparer.Ordinal).Take(10).ToArray();
             errors.Add($"'entryAssembly' names '{entryAssembly}', which is not in {folder}" +
@@ -537,7 +515,7 @@ internal static class PluginManifestReader
             return null;
         }
 
-        var problem = ModuleSettings.CheckValue(kind, options, text);
+        var problem = PluginRules.SettingValueProblem(kind, options, text);
         if (problem is not null)
         {
             errors.Add($"'{where}.default' {problem}");

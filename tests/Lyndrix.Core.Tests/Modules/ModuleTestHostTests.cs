@@ -104,6 +104,64 @@ public sealed class ModuleTestHostTests
         Assert.That(host.AuthProviders, Is.Empty);
     }
 
+    /// <summary>Manifests the host refuses (finding 4 of issue 13: the test kit used to accept the first one).</summary>
+    private static readonly string[] RefusedManifests =
+    [
+        """{"id": "acme.greeter", "name": "G", "version": "1.0.0", "entryAssembly": "Lyndrix.Core.Tests.dll", "permissions": {"emit": ["system:boot_complete"]}}""",
+        """{"id": "Acme/Greeter", "name": "G", "version": "1.0.0", "entryAssembly": "Lyndrix.Core.Tests.dll"}""",
+        """{"id": "lyndrix.core.greeter", "name": "G", "version": "1.0.0", "entryAssembly": "Lyndrix.Core.Tests.dll"}""",
+        """{"id": "acme.greeter", "name": "G", "version": "one", "entryAssembly": "Missing.dll"}""",
+        """{"id": "acme.greeter", "name": "G", "version": "1.0.0", "entryAssembly": "Lyndrix.Core.Tests.dll", "isolation": "vm"}""",
+        """{"id": "acme.greeter", "name": "G", "version": "1.0.0", "entryAssembly": "Lyndrix.Core.Tests.dll", "event_domains": ["vault"]}""",
+        """{"id": "acme.greeter", "name": "G", "version": "1.0.0", "entryAssembly": "Lyndrix.Core.Tests.dll", "settings_schema": [{"key": "n", "kind": "int", "default": "many"}]}""",
+        """{"id": "acme.greeter", "name": "G", "version": "1.0.0", "entryAssembly": "Lyndrix.Core.Tests.dll", "min_core_version": "99.0.0"}""",
+        """[1, 2]""",
+    ];
+
+    [TestCaseSource(nameof(RefusedManifests))]
+    public void A_manifest_the_host_refuses_is_refused_by_the_test_kit_in_the_host_s_words(string json)
+    {
+        using var folder = new Lyndrix.Core.Tests.Support.TempDirectory();
+        File.Copy(typeof(ModuleTestHostTests).Assembly.Location, Path.Combine(folder.Path, "Lyndrix.Core.Tests.dll"));
+        var manifest = Path.Combine(folder.Path, "plugin.json");
+        File.WriteAllText(manifest, json);
+
+        var host = Lyndrix.Core.Modules.PluginManifestReader.Read(folder.Path, Lyndrix.Core.Modules.PluginOrigin.PluginsDirectory);
+        var reasons = host.IsValid ? [host.Incompatibility!] : host.Errors;
+        Assert.That(reasons, Is.Not.Empty, "the host refuses it");
+
+        var ex = Assert.Throws<InvalidDataException>(() => ModuleTestHost.FromManifestFile(manifest));
+        foreach (var reason in reasons)
+        {
+            Assert.That(ex!.Message, Does.Contain(reason), "the test kit says what the host says");
+        }
+    }
+
+    [Test]
+    public void A_manifest_built_in_code_meets_the_same_rules()
+    {
+        var ex = Assert.Throws<InvalidDataException>(() => _ = new ModuleTestHost(Manifest([], [CoreTopics.SystemBootComplete])));
+        Assert.That(ex!.Message, Does.Contain("'permissions.emit' lists 'system:boot_complete'"));
+        Assert.DoesNotThrow(() => _ = new ModuleTestHost(Manifest([], ["greeter:said"])), "no folder, so no entry assembly to find");
+    }
+
+    [Test]
+    public async Task Keys_and_provider_ids_are_refused_in_the_host_s_words()
+    {
+        await using var host = new ModuleTestHost(Manifest([], []));
+        var longKey = new string('k', 129);
+        var kit = Assert.ThrowsAsync<ArgumentException>(() => host.Context.GetSecretAsync(longKey));
+        var core = Assert.Throws<ArgumentException>(() => Lyndrix.Core.Modules.PluginRules.ValidateSecretKey(longKey));
+        Assert.That(kit!.Message, Is.EqualTo(core!.Message));
+        Assert.DoesNotThrowAsync(() => host.Context.GetSecretAsync(new string('k', 128)));
+
+        foreach (var id in new[] { "oidc", "Bad Id", new string('p', 65) })
+        {
+            var denied = Assert.Throws<ModulePermissionDeniedException>(() => host.Context.RegisterAuthProvider(new Probe(id)));
+            Assert.That(denied!.Message, Is.EqualTo(Lyndrix.Core.Modules.PluginRules.ProviderRefusal("acme.greeter", id)));
+        }
+    }
+
     private sealed class Probe(string id) : Lyndrix.Sdk.Auth.IAuthProvider
     {
         public string ProviderId => id;

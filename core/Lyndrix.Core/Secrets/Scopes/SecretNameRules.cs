@@ -3,7 +3,8 @@ namespace Lyndrix.Core.Secrets.Scopes;
 /// <summary>
 /// What a module id and a secret key may look like, so no value can reach another module's path: ids follow the manifest's
 /// rule (lower-case segments joined by <c>. _ -</c>, so no <c>/</c> and no <c>..</c>); keys are fields of the module's own
-/// secret, so they only have to be printable and free of path syntax.
+/// secret, so they only have to be printable and free of path syntax. (A module's own keys meet the stricter
+/// <see cref="Modules.PluginRules.ValidateSecretKey"/>; this check also guards fields the host writes.)
 /// </summary>
 internal static class SecretNameRules
 {
@@ -63,22 +64,6 @@ internal static class SecretNameRules
 
         return null;
     }
-
-    /// <summary>The rule for keys a module passes to <c>GetSecretAsync</c>/<c>SetSecretAsync</c>: 1-128 letters, digits,
-    /// <c>_</c>, <c>-</c> and <c>.</c>; stricter than <see cref="CheckKey"/>, which also guards host-written fields.</summary>
-    public static void ValidateFieldKey(string key)
-    {
-        ArgumentNullException.ThrowIfNull(key);
-        if (key.Length is 0 or > 128 || key.AsSpan().ContainsAnyExcept(FieldKeyChars))
-        {
-            throw new ArgumentException(
-                $"Secret key '{Printable(key)}' is not allowed: use 1-128 letters, digits, '_', '-' and '.'. Keys name fields of the module's own secret; there is no way to address another module's path.",
-                nameof(key));
-        }
-    }
-
-    private static readonly System.Buffers.SearchValues<char> FieldKeyChars =
-        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
 
     private static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }
