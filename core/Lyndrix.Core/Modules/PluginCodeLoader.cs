@@ -29,7 +29,11 @@ internal static class PluginCodeLoader
             }
         }
 
-        var loader = PluginLoader.CreateFromAssemblyFile(descriptor.EntryAssemblyPath, isUnloadable: true, sharedTypes: [.. policy.SharedTypes]);
+        // In memory: the files are read once and not mapped, so a plugin's files can be replaced while it runs (a reload then
+        // loads the new bytes) and a context that is still held after an unload never serves its stale image to the next load
+        // (the runtime shares a mapped image by path).
+        var loader = PluginLoader.CreateFromAssemblyFile(descriptor.EntryAssemblyPath, isUnloadable: true, sharedTypes: [.. policy.SharedTypes],
+            config => config.LoadInMemory = true);
         try
         {
             var moduleType = Inspect(loader, descriptor, policy);

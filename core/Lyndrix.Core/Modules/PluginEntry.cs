@@ -42,6 +42,10 @@ internal sealed class PluginEntry(PluginDescriptor descriptor)
     /// <summary>When it last became active (<see cref="Environment.TickCount64"/>).</summary>
     public long ActiveSince { get; set; }
 
+    /// <summary>Load contexts of earlier code that an unload could not free (each is collected once its last reference goes;
+    /// counted, never reused: a reload always loads the new code into a fresh context).</summary>
+    public List<WeakReference> HeldContexts { get; } = [];
+
     /// <summary>A setup that timed out and is still running: it keeps the plugin's code alive until it ends.</summary>
     public Task? StraySetup { get; set; }
 }

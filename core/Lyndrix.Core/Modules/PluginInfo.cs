@@ -31,6 +31,9 @@ internal sealed record PluginInfo
     /// <summary>The process id of an isolated plugin's child, while it runs.</summary>
     [JsonPropertyName("process_id")] public int? ProcessId { get; init; }
 
+    /// <summary>Load contexts of earlier code that are still in memory because an unload could not free them (0 normally).</summary>
+    [JsonPropertyName("held_contexts")] public int HeldContexts { get; init; }
+
     [JsonPropertyName("origin")] public required string Origin { get; init; }
 
     [JsonPropertyName("type")] public string? Type { get; init; }

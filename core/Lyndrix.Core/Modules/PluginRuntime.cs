@@ -14,26 +14,21 @@ using Microsoft.Extensions.Logging;
 namespace Lyndrix.Core.Modules;
 
 /// <summary>
-/// Discovers, orders, loads, starts and stops plugins. Every plugin gets its own collectible load context and a
-/// <see cref="ModuleContext"/> confined to its manifest. One plugin's failure, hang or refusal never stops the others:
-/// each ends in a state (<see cref="PluginState"/>) with a reason. Run-time operations (enable, disable, reload, unload,
-/// rescan) are serialized; listings are lock-protected snapshots.
+/// Orchestrates the plugins: discovers them, orders them by their dependencies, and turns each run-time operation (start,
+/// enable, disable, reload, unload, rescan, a crashed child's restart) into states (<see cref="PluginState"/>) with a reason
+/// and <c>plugin:*</c> events. What happens to one plugin's code is <see cref="PluginActivator"/>'s job; the operator's
+/// choices are kept by <see cref="PluginPreferences"/>. One plugin's failure, hang or refusal never stops the others.
+/// Operations are serialized by one gate; listings are snapshots taken under a short lock.
 /// </summary>
 internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 {
     private readonly PluginRuntimeSettings _settings;
     private readonly EventBus _bus;
-    private readonly TaskTracker _tasks;
     private readonly ModuleContextFactory _contexts;
-    private readonly IAuthProviderRegistry _providers;
-    private readonly IPluginStateStore _states;
-    private readonly IConfigSource _config;
+    private readonly PluginPreferences _preferences;
+    private readonly PluginActivator _activator;
     private readonly ILogger _logger;
-    private readonly SharedAssemblyPolicy _policy;
-    private readonly IReadOnlyList<IModuleSettingsOverlay> _overlays;
-    private readonly PluginTrustVerifier _trust;
     private readonly IsolationSettings? _isolation;
-    private readonly ILoggerFactory _loggerFactory;
     /// <summary>A process that ran this long before crashing starts again with its full allowance of restarts.</summary>
     private static readonly TimeSpan StableRun = TimeSpan.FromMinutes(1);
 
@@ -59,17 +54,12 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     {
         _settings = settings;
         _bus = bus;
-        _tasks = tasks;
         _contexts = new ModuleContextFactory(bus, tasks, secrets, providers, loggers);
-        _providers = providers;
-        _states = states;
-        _config = config;
         _logger = loggers.CreateLogger<PluginRuntime>();
-        _policy = policy ?? SharedAssemblyPolicy.Host;
-        _overlays = overlays?.ToList() ?? [];
-        _trust = trust ?? new PluginTrustVerifier(PluginTrustSettings.Any, NoPins.Instance);
+        _preferences = new PluginPreferences(states, _logger);
         _isolation = isolation;
-        _loggerFactory = loggers;
+        _activator = new PluginActivator(settings, bus, tasks, _contexts, providers, config, overlays?.ToList() ?? [], policy ?? SharedAssemblyPolicy.Host,
+            trust ?? new PluginTrustVerifier(PluginTrustSettings.Any, NoPins.Instance), isolation, loggers, _logger);
     }
 
     public bool IsStarted => _started;
@@ -156,7 +146,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             throw PluginOperationException.Conflict($"Plugin '{id}' cannot be enabled: {entry.Reason}");
         }
 
-        await PersistAsync(entry, enabled: true).ConfigureAwait(false);
+        await _preferences.PersistAsync(entry, enabled: true, _stopping.Token).ConfigureAwait(false);
         entry.Restarts = 0;
         if (entry.State != PluginState.Active)
         {
@@ -174,7 +164,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             throw PluginOperationException.Conflict($"Plugin '{id}' never starts ({entry.State}: {entry.Reason}); there is nothing to disable.");
         }
 
-        await PersistAsync(entry, enabled: false).ConfigureAwait(false);
+        await _preferences.PersistAsync(entry, enabled: false, _stopping.Token).ConfigureAwait(false);
         await StopAsync(entry, PluginState.Disabled, null).ConfigureAwait(false);
         return Snapshot(entry);
     }, cancellationToken);
@@ -183,11 +173,11 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     {
         if (entry.IsUsable)
         {
-            await PersistAsync(entry, enabled: false).ConfigureAwait(false);
+            await _preferences.PersistAsync(entry, enabled: false, _stopping.Token).ConfigureAwait(false);
             await StopAsync(entry, PluginState.Disabled, null).ConfigureAwait(false);
         }
 
-        var (unloaded, detail) = await ReleaseCodeAsync(entry).ConfigureAwait(false);
+        var (unloaded, detail) = await _activator.ReleaseCodeAsync(entry, _stopping.Token).ConfigureAwait(false);
         return new UnloadResult(Snapshot(entry), unloaded, detail);
     }, cancellationToken);
 
@@ -201,9 +191,11 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             await StopAsync(entry, PluginState.Initializing, "Reloading.").ConfigureAwait(false);
         }
 
-        var (unloaded, detail) = await ReleaseCodeAsync(entry).ConfigureAwait(false);
+        var (unloaded, detail) = await _activator.ReleaseCodeAsync(entry, _stopping.Token).ConfigureAwait(false);
         if (!unloaded)
         {
+            // The new code still loads from fresh bytes into a fresh context (plugins load in memory, so the old context never
+            // lends its image); the old one is counted in held_contexts until it is collected.
             _logger.LogWarning("Reloading {Id}: the previous code is still in memory ({Detail}); the new code loads into a fresh context anyway", id, detail);
         }
 
@@ -234,7 +226,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
 
         _contexts.Domains.Set(fresh.Manifest!);
-        await SyncRecordAsync(entry, await ReadRecordsAsync().ConfigureAwait(false)).ConfigureAwait(false);
+        await _preferences.SyncAsync(entry, await _preferences.ReadAsync(_stopping.Token).ConfigureAwait(false), _stopping.Token).ConfigureAwait(false);
         if (entry.Enabled)
         {
             await StartWithPlanAsync(entry).ConfigureAwait(false);
@@ -364,7 +356,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
     private async Task AddAsync(IReadOnlyList<PluginDescriptor> descriptors, CancellationToken cancellationToken)
     {
-        var records = await ReadRecordsAsync().ConfigureAwait(false);
+        var records = await _preferences.ReadAsync(_stopping.Token).ConfigureAwait(false);
         foreach (var descriptor in descriptors)
         {
             LogDescriptor(descriptor);
@@ -381,7 +373,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             }
 
             _contexts.Domains.Set(descriptor.Manifest!);
-            await SyncRecordAsync(entry, records).ConfigureAwait(false);
+            await _preferences.SyncAsync(entry, records, _stopping.Token).ConfigureAwait(false);
             SetState(entry, entry.Enabled ? PluginState.Initializing : PluginState.Disabled, null);
         }
 
@@ -437,7 +429,6 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     /// plugin's faults.</summary>
     private async Task ActivateAsync(PluginEntry entry, CancellationToken cancellationToken)
     {
-        var manifest = entry.Descriptor.Manifest!;
         if (!DependenciesActive(entry, out var blocked))
         {
             SetState(entry, PluginState.Blocked, blocked);
@@ -447,94 +438,26 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
 
         SetState(entry, PluginState.Initializing, null);
-
-        // Before any code loads (and again on every enable, reload and rescan): a replaced file is caught here.
-        var verdict = await _trust.VerifyAsync(entry.Descriptor, cancellationToken).ConfigureAwait(false);
-        entry.Trust = verdict.Trust;
-        if (!verdict.Allowed)
-        {
-            _logger.LogWarning("PLUGIN_UNTRUSTED {Id}: {Reason}", entry.Id, verdict.Reason);
-            _bus.Emit(Security.SecurityTopics.PluginRefused, EventPayload.Create(("plugin_id", entry.Id), ("reason", verdict.Reason)));
-            await FailAsync(entry, "Refused before loading: " + verdict.Reason).ConfigureAwait(false);
-            return;
-        }
-
-        ILyndrixModule module;
+        string? failure;
         try
         {
-            if (_isolation?.ModeFor(entry.Descriptor) == IsolationSettings.Process)
-            {
-                // The same binary in a sandboxed child process: no plugin code loads into the host.
-                var isolated = IsolatedModule.Start(entry.Descriptor, _isolation, _loggerFactory.CreateLogger(entry.Id), reason => _ = OnChildExitedAsync(entry, reason));
-                entry.Isolated = isolated;
-                module = isolated;
-            }
-            else
-            {
-                entry.Code ??= PluginCodeLoader.Load(entry.Descriptor, _policy);
-                module = entry.Code.CreateModule();
-            }
-        }
-        catch (PluginLoadException ex)
-        {
-            await FailAsync(entry, ex.Message).ConfigureAwait(false);
-            return;
-        }
-        catch (TargetInvocationException ex)
-        {
-            await FailAsync(entry, $"The constructor of {entry.Code?.ModuleTypeName} threw {ex.InnerException?.GetType().Name}: {ex.InnerException?.Message}").ConfigureAwait(false);
-            return;
-        }
-
-        var settingProblems = new List<string>();
-        var settings = ModuleSettings.Resolve(manifest, _config, settingProblems);
-        foreach (var overlay in _overlays)
-        {
-            // Host-side values for first-party modules (IAM hands LDAP/OIDC their LYNDRIX_LDAP_*/LYNDRIX_OIDC_* settings).
-            settings = overlay.Apply(manifest, settings);
-        }
-
-        foreach (var problem in settingProblems)
-        {
-            _logger.LogWarning("Plugin {Id} setting: {Problem}", entry.Id, problem);
-        }
-
-        var context = _contexts.Create(manifest, settings);
-        entry.Context = context;
-        using var setupCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.Stopping);
-        var setup = Task.Run(() => module.SetupAsync(context, setupCancellation.Token), CancellationToken.None);
-        try
-        {
-            await setup.WaitAsync(_settings.SetupTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            await setupCancellation.CancelAsync().ConfigureAwait(false);
-            entry.StraySetup = setup;
-            _ = setup.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-            await FailAsync(entry,
-                $"Setup did not finish within {_settings.SetupTimeout.TotalSeconds:0.###}s (LYNDRIX_PLUGIN_SETUP_TIMEOUT); the plugin was stopped and the host went on. " +
-                "Setup must not block: start long-running work with CreateTask.").ConfigureAwait(false);
-            return;
+            failure = await _activator.ActivateAsync(entry, reason => _ = OnChildExitedAsync(entry, reason), cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await CleanupAsync(entry).ConfigureAwait(false);
             SetState(entry, PluginState.Failed, "The host stopped during setup.");
             throw;
         }
-        catch (Exception ex)
+
+        if (failure is not null)
         {
-            _logger.LogError(ex, "Plugin {Id} setup threw", entry.Id);
-            await FailAsync(entry, $"Setup threw {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+            await FailAsync(entry, failure).ConfigureAwait(false);
             return;
         }
 
-        entry.Module = module;
-        entry.StraySetup = null;
         entry.ActiveSince = Environment.TickCount64;
         SetState(entry, PluginState.Active, null);
-        _logger.LogInformation("Plugin {Id} {Version} active", entry.Id, manifest.Version);
+        _logger.LogInformation("Plugin {Id} {Version} active", entry.Id, entry.Descriptor.Manifest!.Version);
         EmitStateChanged(entry);
     }
 
@@ -602,26 +525,13 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     /// <summary>Tears the module down (if it is running), removes everything it registered, and blocks its dependents.</summary>
     private async Task StopAsync(PluginEntry entry, string state, string? reason, bool cascade = true)
     {
-        if (entry.Module is { } module && entry.State == PluginState.Active)
+        if (entry.State == PluginState.Active)
         {
-            using var timeout = new CancellationTokenSource(_settings.TeardownTimeout);
-            try
-            {
-                await Task.Run(() => module.TeardownAsync(timeout.Token), CancellationToken.None).WaitAsync(_settings.TeardownTimeout).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                _logger.LogWarning("Plugin {Id} teardown ran longer than {Timeout}s (LYNDRIX_PLUGIN_TEARDOWN_TIMEOUT); abandoned, cleanup goes on",
-                    entry.Id, _settings.TeardownTimeout.TotalSeconds);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogWarning("Plugin {Id} teardown threw {Type}: {Message}; cleanup goes on", entry.Id, ex.GetType().Name, ex.Message);
-            }
+            await _activator.TeardownAsync(entry).ConfigureAwait(false);
         }
 
         var wasRunning = entry.State is PluginState.Active or PluginState.Initializing;
-        await CleanupAsync(entry).ConfigureAwait(false);
+        await _activator.CleanupAsync(entry).ConfigureAwait(false);
         SetState(entry, state, reason);
         EmitStateChanged(entry);
         if (cascade && wasRunning)
@@ -638,28 +548,6 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             {
                 await StopAsync(dependent, PluginState.Blocked, $"Blocked: it needs {entry.Id}, which is {state}.").ConfigureAwait(false);
             }
-        }
-    }
-
-    /// <summary>Removes what the module registered through its context: subscriptions, tasks, auth providers.</summary>
-    private async Task CleanupAsync(PluginEntry entry)
-    {
-        entry.Context?.Close();
-        var subscriptions = _bus.RemoveOwner(entry.Id);
-        var stragglers = await _tasks.CancelOwnerAsync(entry.Id, _settings.TeardownTimeout).ConfigureAwait(false);
-        var providers = _providers.RemoveOwner(entry.Id);
-        entry.Context = null;
-        entry.Module = null;
-        if (entry.Isolated is { } isolated)
-        {
-            entry.Isolated = null;
-            await isolated.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (subscriptions + providers + stragglers.Count > 0)
-        {
-            _logger.LogInformation("Plugin {Id}: removed {Subscriptions} subscription(s) and {Providers} auth provider(s); {Stragglers} task(s) ignored cancellation",
-                entry.Id, subscriptions, providers, stragglers.Count);
         }
     }
 
@@ -736,104 +624,11 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
     private async Task FailAsync(PluginEntry entry, string error)
     {
-        await CleanupAsync(entry).ConfigureAwait(false);
+        await _activator.CleanupAsync(entry).ConfigureAwait(false);
         SetState(entry, PluginState.Failed, error);
         _logger.LogError("PLUGIN_FAILED {Id}: {Error}", entry.Id, error);
         _bus.Emit(CoreTopics.PluginSetupFailed, EventPayload.Create(("plugin_id", entry.Id), ("error", error)));
         EmitStateChanged(entry);
-    }
-
-    /// <summary>Disposes the plugin's loader and waits for its load context to be collected.</summary>
-    private async Task<(bool Unloaded, string Detail)> ReleaseCodeAsync(PluginEntry entry)
-    {
-        var code = entry.Code;
-        if (code is null)
-        {
-            return (true, _isolation is not null && entry.Descriptor.IsValid && _isolation.ModeFor(entry.Descriptor) == IsolationSettings.Process
-                ? "The plugin runs in its own process, which has ended; none of its code was loaded into the host."
-                : "No code was loaded.");
-        }
-
-        entry.Code = null;
-        var context = code.Unload();
-        var (collected, passes) = await LoadContextCollector.WaitAsync(context, _settings.UnloadTimeout, _stopping.Token).ConfigureAwait(false);
-        if (collected)
-        {
-            _logger.LogInformation("Plugin {Id}: load context collected after {Passes} GC pass(es)", entry.Id, passes);
-            return (true, $"The load context was collected after {passes} garbage collection pass(es).");
-        }
-
-        var roots = new List<string>();
-        if (entry.StraySetup is { IsCompleted: false })
-        {
-            roots.Add("its timed-out setup is still running");
-        }
-
-        if (_bus.CountFor(entry.Id) > 0)
-        {
-            roots.Add("it still has event subscriptions");
-        }
-
-        roots.Add("a thread, timer or static cache (System.Text.Json, TypeDescriptor) outside the context may hold one of its types");
-        var detail = $"The load context was still alive after {_settings.UnloadTimeout.TotalSeconds:0.###}s ({passes} GC passes; LYNDRIX_PLUGIN_UNLOAD_TIMEOUT): " +
-                     $"something still references the plugin's code. Likely: {string.Join("; ", roots)}. The memory is freed once that reference goes; a host restart frees it for sure.";
-        _logger.LogWarning("Plugin {Id} did not unload: {Detail}", entry.Id, detail);
-        return (false, detail);
-    }
-
-    private async Task<Dictionary<string, PluginStateRecord>> ReadRecordsAsync()
-    {
-        try
-        {
-            var records = await _states.ListAsync(_stopping.Token).ConfigureAwait(false);
-            return records.ToDictionary(r => r.ModuleId, StringComparer.Ordinal);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogWarning("Plugin states could not be read ({Message}); plugins start as their manifests say (auto_enable_on_install)", ex.Message);
-            return new Dictionary<string, PluginStateRecord>(StringComparer.Ordinal);
-        }
-    }
-
-    private async Task SyncRecordAsync(PluginEntry entry, Dictionary<string, PluginStateRecord> records)
-    {
-        var manifest = entry.Descriptor.Manifest!;
-        if (records.TryGetValue(entry.Id, out var record))
-        {
-            entry.Enabled = record.IsActive;
-            if (record.InstalledVersion == manifest.Version)
-            {
-                return;
-            }
-        }
-        else
-        {
-            entry.Enabled = manifest.AutoEnableOnInstall;
-        }
-
-        try
-        {
-            await _states.SaveAsync(new PluginStateRecord(entry.Id, entry.Enabled, manifest.Version), _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogWarning("The state of plugin {Id} could not be saved ({Message}); it is used for this run only", entry.Id, ex.Message);
-        }
-    }
-
-    private async Task PersistAsync(PluginEntry entry, bool enabled)
-    {
-        try
-        {
-            await _states.SaveAsync(new PluginStateRecord(entry.Id, enabled, entry.Descriptor.Manifest!.Version), _stopping.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw PluginOperationException.Unavailable(
-                $"The choice could not be saved, so nothing was changed: {ex.Message} Check the database (GET /api/health) and try again.");
-        }
-
-        entry.Enabled = enabled;
     }
 
     private void LogDescriptor(PluginDescriptor descriptor)
@@ -901,6 +696,15 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
     }
 
+    private static int HeldContexts(PluginEntry e)
+    {
+        lock (e.HeldContexts)
+        {
+            e.HeldContexts.RemoveAll(c => !c.IsAlive);
+            return e.HeldContexts.Count;
+        }
+    }
+
     private PluginInfo Snapshot(PluginEntry e)
     {
         var d = e.Descriptor;
@@ -914,6 +718,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             Reason = e.Reason,
             Enabled = e.Enabled,
             Loaded = e.Code is not null,
+            HeldContexts = HeldContexts(e),
             Origin = d.Origin == PluginOrigin.BuiltIn ? "builtin" : "plugins_dir",
             Trust = e.Trust,
             Isolation = _isolation is null || !e.Descriptor.IsValid ? IsolationSettings.InProcess : _isolation.ModeFor(e.Descriptor),

@@ -86,4 +86,41 @@ public sealed class PluginUnloadTests
         Assert.That(result.Unloaded, Is.False);
         Assert.That(result.Detail, Does.Contain("still alive").And.Contain("timed-out setup is still running"));
     }
+
+    [Test]
+    public async Task A_plugin_that_serialized_with_Newtonsoft_Json_and_System_Text_Json_unloads()
+    {
+        var report = _host.Record("isolation:report");
+        _host.AddPublished("JsonNew");
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        await Support.Eventually.True(() => !report.IsEmpty, "the plugin serialized something");
+
+        var result = await _host.Runtime.UnloadAsync("test.jsonnew", CancellationToken.None);
+        Assert.That(result.Unloaded, Is.True, result.Detail);
+        Assert.That(result.Plugin.HeldContexts, Is.Zero);
+    }
+
+    [Test]
+    public async Task Reload_after_a_failed_unload_runs_the_new_code_even_when_the_dll_was_overwritten_in_place()
+    {
+        _host.SetupTimeout = TimeSpan.FromMilliseconds(200);
+        _host.UnloadTimeout = TimeSpan.FromMilliseconds(300);
+        var up = _host.Record("probe:up");
+        // The first build's setup never finishes in time: the stray setup keeps its context alive through the reload.
+        var dir = _host.AddProbe("p", ProbeManifest.Create("test.p", new Dictionary<string, string> { ["emit_on_setup"] = "probe:up", ["setup"] = "hang", ["hang_ms"] = "20000" }, emit: ["probe:up"]));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        await Support.Eventually.True(() => up.Count == 1, "the first build ran");
+        var oldBuild = up.Single().Payload.GetString("mvid");
+
+        // A new build, written into the same file (same inode) the old context was loaded from.
+        var newBuild = Support.AssemblyPatch.ReplaceModuleVersionIdInPlace(Path.Combine(dir, "Probe.dll"));
+        File.WriteAllText(Path.Combine(dir, "plugin.json"),
+            ProbeManifest.Create("test.p", new Dictionary<string, string> { ["emit_on_setup"] = "probe:up" }, emit: ["probe:up"]).ToJsonString());
+
+        var info = await _host.Runtime.ReloadAsync("test.p", CancellationToken.None);
+        Assert.That(info.State, Is.EqualTo(PluginState.Active), info.Reason);
+        Assert.That(info.HeldContexts, Is.EqualTo(1), "the old context is reported as still held");
+        await Support.Eventually.True(() => up.Count == 2, "the reloaded code ran");
+        Assert.That(up.Last().Payload.GetString("mvid"), Is.EqualTo(newBuild.ToString()).And.Not.EqualTo(oldBuild), "the new code, not the old");
+    }
 }

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using System.Text.Json;
-using System.Xml.Linq;
 using Lyndrix.Core.Modules;
 
 namespace Lyndrix.Core.Tests.Modules;
@@ -68,15 +67,15 @@ public sealed class TemplateTests
         return output;
     }
 
-    private static string SdkPackageVersion() =>
-        XDocument.Load(Path.Combine(PluginFixtures.RepoRoot, "Directory.Build.props")).Descendants("Version").First().Value;
+    /// <summary>The SDK packages (and the template package) carry the plugin API version.</summary>
+    private static string SdkPackageVersion() => Sdk.LyndrixApi.Version;
 
     [Test]
     public void The_template_references_the_sdk_version_this_repository_packs()
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(PluginFixtures.RepoRoot, "sdk/templates/lyndrix-plugin/.template.config/template.json")));
         Assert.That(doc.RootElement.GetProperty("symbols").GetProperty("sdkVersion").GetProperty("defaultValue").GetString(), Is.EqualTo(SdkPackageVersion()),
-            "update template.json's sdkVersion default when the version in Directory.Build.props changes");
+            "update template.json's sdkVersion default when LyndrixApi.Version changes");
     }
 
     [Test]

@@ -50,7 +50,8 @@ public sealed class ProbeModule : ILyndrixModule
 
             if (Setting("emit_on_setup") is { } first)
             {
-                context.Emit(first, EventPayload.Create(("plugin", id)));
+                // The module version id tells one build of the code from another (a reload must run the new one).
+                context.Emit(first, EventPayload.Create(("plugin", id), ("mvid", typeof(ProbeModule).Module.ModuleVersionId.ToString())));
             }
         }
         catch (ModulePermissionDeniedException ex) when (Setting("catch_denied") == "true")
