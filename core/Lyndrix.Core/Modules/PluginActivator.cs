@@ -174,8 +174,7 @@ internal sealed class PluginActivator(
 
         entry.Code = null;
         var context = code.Unload();
-        var cleared = FrameworkCaches.Clear();
-        logger.LogDebug("Plugin {Id}: framework type caches cleared ({Handlers})", entry.Id, string.Join(", ", cleared));
+        logger.LogDebug("Plugin {Id}: framework type caches cleared ({Handlers})", entry.Id, string.Join(", ", ClearFrameworkCaches(context)));
         var (collected, passes) = await LoadContextCollector.WaitAsync(context, settings.UnloadTimeout, cancellationToken).ConfigureAwait(false);
         if (collected)
         {
@@ -205,4 +204,9 @@ internal sealed class PluginActivator(
         logger.LogWarning("Plugin {Id} did not unload: {Detail}", entry.Id, detail);
         return (false, detail);
     }
+
+    // Not inlined: the strong reference to the context must not outlive this call (the collection check waits for it to go).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static IReadOnlyList<string> ClearFrameworkCaches(WeakReference context) =>
+        FrameworkCaches.Clear(context.Target as System.Runtime.Loader.AssemblyLoadContext);
 }

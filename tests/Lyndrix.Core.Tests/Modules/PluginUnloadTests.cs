@@ -80,7 +80,7 @@ public sealed class PluginUnloadTests
     {
         _host.SetupTimeout = TimeSpan.FromMilliseconds(200);
         _host.UnloadTimeout = TimeSpan.FromMilliseconds(300);
-        _host.AddProbe("stuck", ProbeManifest.Create("test.stuck", new Dictionary<string, string> { ["setup"] = "hang", ["hang_ms"] = "3000" }));
+        _host.AddProbe("stuck", ProbeManifest.Create("test.stuck", new Dictionary<string, string> { ["setup"] = "hang", ["hang_ms"] = "20000" }));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         var result = await _host.Runtime.UnloadAsync("test.stuck", CancellationToken.None);
         Assert.That(result.Unloaded, Is.False);
@@ -93,6 +93,8 @@ public sealed class PluginUnloadTests
         var report = _host.Record("isolation:report");
         _host.AddPublished("JsonNew");
         await _host.Runtime.StartAllAsync(CancellationToken.None);
+        var started = _host.Runtime.Get("test.jsonnew")!;
+        Assert.That(started.State, Is.EqualTo(PluginState.Active), started.Reason);
         await Support.Eventually.True(() => !report.IsEmpty, "the plugin serialized something");
 
         var result = await _host.Runtime.UnloadAsync("test.jsonnew", CancellationToken.None);
