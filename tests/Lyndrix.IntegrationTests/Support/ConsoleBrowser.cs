@@ -29,14 +29,21 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         return new ConsoleBrowser(playwright, browser);
     }
 
-    public Task<IBrowserContext> NewContextAsync() =>
+    private Task<IBrowserContext> NewContextAsync() =>
         _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
 
-    public static async Task<IPage> NewPageAsync(IBrowserContext context)
+    /// <summary>A tab in a fresh context, at <paramref name="url"/> when given; the page's script errors go to the test output.</summary>
+    public async Task<ConsoleTab> OpenAsync(string? url = null)
     {
+        var context = await NewContextAsync();
         var page = await context.NewPageAsync();
         page.PageError += (_, error) => TestContext.Progress.WriteLine("page error: " + error);
-        return page;
+        if (url is not null)
+        {
+            await page.GotoAsync(url);
+        }
+
+        return new ConsoleTab(context, page);
     }
 
     public static ILocator Heading(IPage page, string name) => page.GetByRole(AriaRole.Heading, new() { Name = name, Exact = true });

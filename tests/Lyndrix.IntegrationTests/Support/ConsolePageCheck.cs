@@ -39,9 +39,10 @@ public static class ConsolePageCheck
                   const width = document.documentElement.clientWidth;
                   if (document.documentElement.scrollWidth <= width) return [];
                   const leaves = [...document.querySelectorAll('body *')]
-                    .filter(e => e.getBoundingClientRect().right > width + 1 && e.children.length === 0)
+                    .map(e => ({ e, right: Math.max(e.getBoundingClientRect().right, e.getBoundingClientRect().left + e.scrollWidth) }))
+                    .filter(x => x.right > width + 1 && x.e.children.length === 0)
                     .slice(0, 5)
-                    .map(e => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className} (${Math.round(e.getBoundingClientRect().right)} px): ${e.textContent.slice(0, 80)}`);
+                    .map(x => `${x.e.tagName.toLowerCase()}${x.e.id ? '#' + x.e.id : ''}.${x.e.className} (${Math.round(x.right)} px): ${x.e.textContent.slice(0, 80)}`);
                   return leaves.length ? leaves : [`the page is ${document.documentElement.scrollWidth} px wide`];
                 }
                 """);

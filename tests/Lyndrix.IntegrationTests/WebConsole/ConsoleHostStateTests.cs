@@ -15,18 +15,8 @@ namespace Lyndrix.IntegrationTests.WebConsole;
 /// database that stays down (maintenance, then recovery by itself), and a database that refuses the host's credentials
 /// (maintenance that says what to fix). Each page is checked against what the API says at the same time.
 /// </summary>
-[Category("EndToEnd")]
-[NonParallelizable]
-public sealed class ConsoleHostStateTests
+public sealed class ConsoleHostStateTests : ConsoleFixture
 {
-    private ConsoleBrowser _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task LaunchBrowser() => _browser = await ConsoleBrowser.LaunchAsync();
-
-    [OneTimeTearDown]
-    public async Task CloseBrowser() => await _browser.DisposeAsync();
-
     [Test]
     public async Task A_boot_held_at_the_database_shows_each_step_what_it_waits_for_and_the_last_report_then_moves_on()
     {
@@ -42,9 +32,8 @@ public sealed class ConsoleHostStateTests
             ["DB_RETRY_MAX_DELAY"] = "0.5",
         });
         await using var host = await deployment.StartAsync();
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
-        await page.GotoAsync(ConsoleDeployment.Url(host));
+        await using var tab = await Browser.OpenAsync(ConsoleDeployment.Url(host));
+        var page = tab.Page;
 
         await ConsoleBrowser.ExpectPageAsync(page, "Starting");
         var steps = page.Locator("#boot-steps tbody tr");
@@ -92,9 +81,8 @@ public sealed class ConsoleHostStateTests
             ["DB_RECOVERY_INTERVAL"] = "0.5",
         });
         await using var host = await deployment.StartAsync();
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
-        await page.GotoAsync(ConsoleDeployment.Url(host));
+        await using var tab = await Browser.OpenAsync(ConsoleDeployment.Url(host));
+        var page = tab.Page;
 
         await ConsoleBrowser.ExpectPageAsync(page, "Maintenance");
         await Expect(page.Locator("#maintenance-locks")).ToHaveTextAsync("db (max_retries)");
@@ -115,9 +103,8 @@ public sealed class ConsoleHostStateTests
         const string wrongPassword = "not-the-db-Passw0rd";
         using var deployment = new ConsoleDeployment(new Dictionary<string, string>(database.Settings(password: wrongPassword)) { ["ENV_TYPE"] = "dev" });
         await using var host = await deployment.StartAsync();
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
-        await page.GotoAsync(ConsoleDeployment.Url(host));
+        await using var tab = await Browser.OpenAsync(ConsoleDeployment.Url(host));
+        var page = tab.Page;
 
         await ConsoleBrowser.ExpectPageAsync(page, "Maintenance");
         await Expect(page.Locator("#maintenance-locks")).ToHaveTextAsync("db (config_error)");

@@ -13,18 +13,8 @@ namespace Lyndrix.IntegrationTests.WebConsole;
 /// (<see cref="OidcProviderServer"/>): the button appears because OIDC is active, the provider's own pages take the password,
 /// the host's landing page keeps the token for the tab, and the console runs on that bearer token (no cookie, no CSRF token).
 /// </summary>
-[Category("EndToEnd")]
-[NonParallelizable]
-public sealed class ConsoleSsoTests
+public sealed class ConsoleSsoTests : ConsoleFixture
 {
-    private ConsoleBrowser _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task LaunchBrowser() => _browser = await ConsoleBrowser.LaunchAsync();
-
-    [OneTimeTearDown]
-    public async Task CloseBrowser() => await _browser.DisposeAsync();
-
     [Test]
     public async Task With_OIDC_active_the_sign_in_page_offers_single_sign_on_and_the_console_runs_on_its_token()
     {
@@ -46,9 +36,8 @@ public sealed class ConsoleSsoTests
             ["LYNDRIX_OIDC_DISPLAY_NAME"] = "Example ID",
         });
         await using var host = await deployment.StartAsync();
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
-        await page.GotoAsync(baseAddress.ToString());
+        await using var tab = await Browser.OpenAsync(baseAddress.ToString());
+        var page = tab.Page;
 
         await ConsoleBrowser.ExpectPageAsync(page, "Sign in");
         var sso = page.GetByRole(AriaRole.Link, new() { Name = "Sign in with Example ID" });
@@ -72,7 +61,7 @@ public sealed class ConsoleSsoTests
         await Expect(page.Locator($"#plugins tr[data-plugin='{ConsoleDeployment.PluginId}']")).ToContainTextAsync("active");
         await Expect(page.Locator("#events li[data-topic='security:login_succeeded']").Filter(new() { HasText = "provider=oidc" }).First)
             .ToContainTextAsync("username=alice");
-        Assert.That((await context.CookiesAsync([baseAddress.ToString()])).Select(c => c.Name), Does.Not.Contain("lyndrix_session"),
+        Assert.That((await tab.Context.CookiesAsync([baseAddress.ToString()])).Select(c => c.Name), Does.Not.Contain("lyndrix_session"),
             "a single sign-on session is a bearer token in the tab, not a cookie");
         await ConsolePageCheck.RunAsync(page, "17-dashboard-sso");
 

@@ -16,11 +16,10 @@ namespace Lyndrix.IntegrationTests.WebConsole;
 /// <summary>
 /// The operator console in a real browser: headless Chromium from the operating system, driven by Playwright. One browser
 /// serves the whole class (a fresh context, so fresh cookies, per scenario); the scenarios that need no fresh deployment share
-/// one development host. Every page visited is saved as a screenshot (<see cref="ConsoleScreenshots"/>).
+/// one development host. Every console page visited is scanned for accessibility, checked at phone size and saved as
+/// screenshots (<see cref="ConsolePageCheck"/>).
 /// </summary>
-[Category("EndToEnd")]
-[NonParallelizable]
-public sealed class ConsoleTests
+public sealed class ConsoleTests : ConsoleFixture
 {
     private const string AdminPassword = "console-owner-Passw0rd";
     private const string BotPassword = "console-helper-Passw0rd";
@@ -28,15 +27,10 @@ public sealed class ConsoleTests
 
     private static readonly TimeSpan Boot = ConsoleBrowser.Boot;
 
-    private ConsoleBrowser _browser = null!;
     private ConsoleDeployment? _sharedDeployment;
     private RunningHost? _shared;
 
-    [OneTimeSetUp]
-    public async Task LaunchBrowser() => _browser = await ConsoleBrowser.LaunchAsync();
-
-    [OneTimeTearDown]
-    public async Task CloseBrowser()
+    protected override async Task DisposeSharedAsync()
     {
         if (_shared is not null)
         {
@@ -44,7 +38,6 @@ public sealed class ConsoleTests
         }
 
         _sharedDeployment?.Dispose();
-        await _browser.DisposeAsync();
     }
 
     [Test]
@@ -59,8 +52,8 @@ public sealed class ConsoleTests
             // Which folders may load is its own feature (pins and signatures); here any folder in PLUGINS_DIR may.
             ["LYNDRIX_PLUGIN_TRUST"] = "any",
         });
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
+        await using var tab = await Browser.OpenAsync();
+        var page = tab.Page;
 
         // First run: no master key configured, so the console asks for the setup token and a master key.
         await using (var first = await deployment.StartAsync())
@@ -163,7 +156,7 @@ public sealed class ConsoleTests
         await ConsolePageCheck.RunAsync(page, "11-events-and-audit");
 
         // Sign out: the cookie is gone and its session is revoked on the host.
-        var cookie = (await context.CookiesAsync([url])).Single(c => c.Name == "lyndrix_session");
+        var cookie = (await tab.Context.CookiesAsync([url])).Single(c => c.Name == "lyndrix_session");
         Assert.Multiple(() =>
         {
             Assert.That(cookie.HttpOnly, Is.True);
@@ -172,7 +165,7 @@ public sealed class ConsoleTests
         });
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(signIn).ToBeVisibleAsync();
-        Assert.That((await context.CookiesAsync([url])).Select(c => c.Name), Does.Not.Contain("lyndrix_session"));
+        Assert.That((await tab.Context.CookiesAsync([url])).Select(c => c.Name), Does.Not.Contain("lyndrix_session"));
         using var replay = new HttpRequestMessage(HttpMethod.Get, "/api/auth/me");
         replay.Headers.Add("Cookie", $"lyndrix_session={cookie.Value}");
         Assert.That((await second.Http.SendAsync(replay)).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "the signed-out session is revoked");
@@ -182,9 +175,8 @@ public sealed class ConsoleTests
     public async Task A_non_admin_sees_no_admin_actions_and_the_host_refuses_them_anyway()
     {
         var host = await SharedHostAsync();
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
-        await page.GotoAsync(ConsoleDeployment.Url(host));
+        await using var tab = await Browser.OpenAsync(ConsoleDeployment.Url(host));
+        var page = tab.Page;
         await ConsoleBrowser.SignInAsync(page, "bot", "lyndrix-bot");
 
         await Expect(page.Locator("#user-role")).ToHaveTextAsync("User");
@@ -212,9 +204,8 @@ public sealed class ConsoleTests
     {
         var host = await SharedHostAsync();
         var hostUrl = new Uri(ConsoleDeployment.Url(host));
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
-        await page.GotoAsync(hostUrl.ToString());
+        await using var tab = await Browser.OpenAsync(hostUrl.ToString());
+        var page = tab.Page;
         await ConsoleBrowser.SignInAsync(page, "admin", "lyndrix");
 
         // The attacker's page auto-submits a form to the host's plugin action, as a victim who is signed in visits it. A
@@ -258,9 +249,8 @@ public sealed class ConsoleTests
         Assert.That(login.StatusCode, Is.EqualTo(HttpStatusCode.OK), other.ToString());
         var otherId = other.GetProperty("session_id").GetString()!;
 
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
-        await page.GotoAsync(ConsoleDeployment.Url(host));
+        await using var tab = await Browser.OpenAsync(ConsoleDeployment.Url(host));
+        var page = tab.Page;
         await ConsoleBrowser.SignInAsync(page, "admin", "lyndrix");
 
         var sessions = page.Locator("#sessions tbody tr");
@@ -320,8 +310,8 @@ public sealed class ConsoleTests
     {
         var host = await SharedHostAsync();
         var url = ConsoleDeployment.Url(host);
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
+        await using var tab = await Browser.OpenAsync();
+        var page = tab.Page;
         var requests = new List<string>();
         var violations = new List<string>();
         page.Request += (_, r) => requests.Add(r.Url);
@@ -382,9 +372,8 @@ public sealed class ConsoleTests
     {
         // The scan every page passes (ConsolePageCheck) is only worth something if it fails: spoil a console page on purpose.
         var host = await SharedHostAsync();
-        await using var context = await _browser.NewContextAsync();
-        var page = await ConsoleBrowser.NewPageAsync(context);
-        await page.GotoAsync(ConsoleDeployment.Url(host));
+        await using var tab = await Browser.OpenAsync(ConsoleDeployment.Url(host));
+        var page = tab.Page;
         await ConsoleBrowser.ExpectPageAsync(page, "Sign in");
         Assert.That(await ConsolePageCheck.SeriousViolationsAsync(page, "sign-in"), Is.Empty);
 
