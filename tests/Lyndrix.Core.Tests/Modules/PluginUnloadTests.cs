@@ -91,6 +91,7 @@ public sealed class PluginUnloadTests
     public async Task A_plugin_that_serialized_with_Newtonsoft_Json_and_System_Text_Json_unloads()
     {
         var report = _host.Record("isolation:report");
+        _host.AddPublished("JsonOld");  // owns the 'isolation' domain and lets test.jsonnew emit there
         _host.AddPublished("JsonNew");
         await _host.Runtime.StartAllAsync(CancellationToken.None);
         var started = _host.Runtime.Get("test.jsonnew")!;
@@ -105,13 +106,14 @@ public sealed class PluginUnloadTests
     [Test]
     public async Task Reload_after_a_failed_unload_runs_the_new_code_even_when_the_dll_was_overwritten_in_place()
     {
-        _host.SetupTimeout = TimeSpan.FromMilliseconds(200);
+        // Long enough for the first build to announce itself on a loaded machine before its setup hangs.
+        _host.SetupTimeout = TimeSpan.FromSeconds(5);
         _host.UnloadTimeout = TimeSpan.FromMilliseconds(300);
         var up = _host.Record("probe:up");
         // The first build's setup never finishes in time: the stray setup keeps its context alive through the reload.
         var dir = _host.AddProbe("p", ProbeManifest.Create("test.p", new Dictionary<string, string> { ["emit_on_setup"] = "probe:up", ["setup"] = "hang", ["hang_ms"] = "20000" }, emit: ["probe:up"]));
         await _host.Runtime.StartAllAsync(CancellationToken.None);
-        await Support.Eventually.True(() => up.Count == 1, "the first build ran");
+        await Support.Eventually.True(() => up.Count == 1, "the first build ran (setup announced itself, then hung past the timeout)");
         var oldBuild = up.Single().Payload.GetString("mvid");
 
         // A new build, written into the same file (same inode) the old context was loaded from.
