@@ -14,6 +14,7 @@ internal static class LyndrixCli
         new SecretsCommand(),
         new AuditCommand(),
         new DoctorCommand(),
+        new BackupCommand(),
         new Modules.Isolation.PluginHostCommand(),
     ];
 

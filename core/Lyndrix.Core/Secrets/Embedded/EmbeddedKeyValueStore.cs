@@ -11,8 +11,27 @@ namespace Lyndrix.Core.Secrets.Embedded;
 /// sequence; a read of the latest version touches one row. Microsoft.Data.Sqlite runs synchronously, so these methods
 /// complete synchronously too (a write may wait up to the busy timeout for another process's lock).
 /// </summary>
-internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeProvider time, int defaultMaxVersions) : IKeyValueStore, IKeyValueHistory
+internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeProvider time, int defaultMaxVersions) : IKeyValueStore, IKeyValueHistory, IKeyValueListing
 {
+    public Task<IReadOnlyList<string>> ListPathsAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Use<IReadOnlyList<string>>(session =>
+        {
+            using var command = session.Connection.CreateCommand();
+            command.CommandText = "SELECT path FROM secrets";
+            var paths = new List<string>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                paths.Add(reader.GetString(0));
+            }
+
+            paths.Sort(StringComparer.Ordinal);
+            return paths;
+        }));
+    }
+
     public Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken)
     {
         ValidatePath(path);

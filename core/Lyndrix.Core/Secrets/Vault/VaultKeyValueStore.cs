@@ -5,8 +5,33 @@ namespace Lyndrix.Core.Secrets.Vault;
 
 /// <summary><see cref="IKeyValueStore"/> over the KV v2 engine at the <c>lyndrix</c> mount. A 403 becomes
 /// <see cref="SecretBackendAuthException"/> naming the path and the policy it needs.</summary>
-internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<bool> isOpen) : IKeyValueStore, IKeyValueHistory
+internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<bool> isOpen) : IKeyValueStore, IKeyValueHistory, IKeyValueListing
 {
+    public async Task<IReadOnlyList<string>> ListPathsAsync(CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var paths = new List<string>();
+        var folders = new Stack<string>([""]);
+        while (folders.TryPop(out var folder))
+        {
+            var keys = await Guard(() => client.ListKvAsync(mount, folder, cancellationToken), "list", "metadata", folder.Length == 0 ? "" : folder);
+            foreach (var key in keys)
+            {
+                if (key.EndsWith('/'))
+                {
+                    folders.Push(folder + key);
+                }
+                else
+                {
+                    paths.Add(folder + key);
+                }
+            }
+        }
+
+        paths.Sort(StringComparer.Ordinal);
+        return paths;
+    }
+
     public Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken) => ReadAsync(path, null, cancellationToken);
 
     public Task<KvReadResult> ReadVersionAsync(string path, int version, CancellationToken cancellationToken)
