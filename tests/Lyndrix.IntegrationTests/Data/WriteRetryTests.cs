@@ -73,7 +73,7 @@ public sealed class WriteRetryTests
                     await Task.Delay(300);
                     await other.ExecuteAsync("UPDATE `account` SET `n` = `n` + 100 WHERE `id` = 1", transaction: otherTx);
                     await otherTx.CommitAsync();
-                });
+                }, CancellationToken.None);
             }
 
             await connection.ExecuteAsync(new CommandDefinition("UPDATE `account` SET `n` = `n` + 1 WHERE `id` = 2", transaction: tx, cancellationToken: ct));
