@@ -8,8 +8,8 @@ namespace Lyndrix.Core.Auth;
 /// One-time codes that carry a finished single sign-on from the callback to the client: the callback redirects with
 /// <c>?code=</c> and the client exchanges it once for a bearer token through <c>POST /api/auth/token-exchange</c>, so no
 /// token ever appears in a URL. Codes expire after a minute. They live in the database (table <c>sso_handoff_codes</c>, only
-/// the code's hash), so a code issued by one host is redeemed on any other behind the same load balancer; a redemption is a
-/// delete, so of two hosts redeeming one code at once exactly one wins (on Galera the other's delete fails certification).
+/// the code's hash), so a code issued by one host is redeemed on any other behind the same load balancer; a redemption is one
+/// atomic delete that returns the row, so of two hosts redeeming one code at once exactly one wins (see <see cref="RedeemAsync"/>).
 /// </summary>
 internal sealed class SsoHandoffCodes(IDatabaseConnectionSource source, TimeProvider time)
 {
@@ -35,40 +35,43 @@ internal sealed class SsoHandoffCodes(IDatabaseConnectionSource source, TimeProv
     }
 
     /// <returns>The user and provider of a live code, which is used up; null for an unknown, expired or already used code.</returns>
-    public async Task<(string Username, string Provider)?> RedeemAsync(string code, CancellationToken cancellationToken)
+    /// <remarks>
+    /// One statement both finds and removes the code (<c>DELETE … RETURNING</c>, MariaDB and SQLite alike), inside a transaction
+    /// whose commit decides: a code counts as redeemed only when the delete that returned it committed. On Galera two hosts
+    /// deleting one code through different nodes both see the row, and certification lets exactly one commit; the other's
+    /// commit fails with 1213 (the server never retries a statement of an explicit transaction on its own, unlike an
+    /// autocommit one), and its next attempt, which waits for the winner's delete (<see cref="CausalWait.Reads"/> makes the
+    /// BEGIN wait), finds nothing. Retrying is safe for every transient failure, even a connection lost during the commit:
+    /// the database lets at most one attempt have the code, so the worst outcome is a code used up without a token, and the
+    /// user signs in again.
+    /// </remarks>
+    public Task<(string Username, string Provider)?> RedeemAsync(string code, CancellationToken cancellationToken)
     {
         var hash = SessionTokens.Hash(code);
+        return IdempotentWriteRetry.RunAsync(ct => TryRedeemAsync(hash, ct), time, cancellationToken);
+    }
+
+    private async Task<(string Username, string Provider)?> TryRedeemAsync(string hash, CancellationToken cancellationToken)
+    {
         var connection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             if (source.Dialect.Kind == SqlDialectKind.MariaDb)
             {
                 // The code was probably written a moment ago through another host, maybe on another Galera node.
-                await MariaDbDialect.RequireCausalReadsAsync(connection, cancellationToken).ConfigureAwait(false);
+                await MariaDbDialect.RequireCausalWaitAsync(connection, CausalWait.Reads | CausalWait.UpdatesAndDeletes, cancellationToken)
+                    .ConfigureAwait(false);
             }
 
-            for (var attempt = 1; ; attempt++)
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
             {
                 var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-                    "SELECT `username` AS Username, `provider` AS Provider, `expires_at` AS ExpiresAt FROM `sso_handoff_codes` WHERE `code_hash` = @Hash",
-                    new { Hash = hash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                if (row is null)
-                {
-                    return null;
-                }
-
-                try
-                {
-                    // Whoever deletes the row redeems the code.
-                    var deleted = await connection.ExecuteAsync(new CommandDefinition("DELETE FROM `sso_handoff_codes` WHERE `code_hash` = @Hash",
-                        new { Hash = hash }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                    return deleted == 1 && row.ExpiresAt > UnixMillis.From(time.GetUtcNow()) ? (row.Username, row.Provider) : null;
-                }
-                catch (MySqlConnector.MySqlException e) when (e.ErrorCode == MySqlConnector.MySqlErrorCode.LockDeadlock && attempt < 5)
-                {
-                    // Galera aborted our delete for a conflicting write from another node: maybe another host redeemed the code,
-                    // maybe not. Look again: a code that is gone was redeemed elsewhere; one still there is ours to try for.
-                }
+                    "DELETE FROM `sso_handoff_codes` WHERE `code_hash` = @Hash " +
+                    "RETURNING `username` AS Username, `provider` AS Provider, `expires_at` AS ExpiresAt",
+                    new { Hash = hash }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return row is not null && row.ExpiresAt > UnixMillis.From(time.GetUtcNow()) ? (row.Username, row.Provider) : null;
             }
         }
     }

@@ -67,7 +67,7 @@ internal static class SsoLandingPage
         <style>{Style}</style>
         </head>
         <body>
-        <main><h1>Lyndrix</h1><p id="status">Completing the sign-in…</p><noscript>This page needs JavaScript to complete the sign-in.</noscript></main>
+        <main><h1>Lyndrix</h1><p id="status">Completing the sign-in…</p><noscript>This page needs JavaScript to complete the sign-in.</noscript><p><a href="/">Open the console</a></p></main>
         <script>{Script}</script>
         </body>
         </html>

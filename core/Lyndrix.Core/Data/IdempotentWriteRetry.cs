@@ -7,7 +7,8 @@ namespace Lyndrix.Core.Data;
 /// second attempt can get past: a deadlock or a Galera certification failure (1213: another node committed a conflicting
 /// write first), a lock wait timeout, a Galera node outside the primary component (1047), or a connection that broke (a node
 /// that went away: the pool's next connection goes to another node of <c>DB_HOST</c>). Writes that are not idempotent must
-/// not use it: after a broken connection their outcome is unknown.
+/// not use it: after a broken connection their outcome is unknown. The one exception is a write whose repeat can only lose,
+/// never double (redeeming a one-time code: a repeat after an unknown outcome finds the code gone).
 /// </summary>
 internal static class IdempotentWriteRetry
 {

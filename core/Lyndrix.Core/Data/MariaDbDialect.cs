@@ -54,13 +54,19 @@ internal sealed class MariaDbDialect : SqlDialect
     }
 
     /// <summary>On a Galera node, makes this session's reads wait until the node has applied every write the cluster committed
-    /// before them (<c>wsrep_sync_wait=1</c>), so the migration records another host just wrote on another node are seen.
-    /// A server without Galera support has no such variable, and needs none.</summary>
-    public static async Task RequireCausalReadsAsync(DbConnection connection, CancellationToken cancellationToken)
+    /// before them (<c>wsrep_sync_wait=1</c>), so the migration records another host just wrote on another node are seen.</summary>
+    public static Task RequireCausalReadsAsync(DbConnection connection, CancellationToken cancellationToken) =>
+        RequireCausalWaitAsync(connection, CausalWait.Reads, cancellationToken);
+
+    /// <summary>On a Galera node, makes this session's <paramref name="statements"/> wait until the node has applied every write
+    /// the cluster committed before them (<c>wsrep_sync_wait</c>). A server without Galera support has no such variable, and
+    /// needs none.</summary>
+    public static async Task RequireCausalWaitAsync(DbConnection connection, CausalWait statements, CancellationToken cancellationToken)
     {
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition("SET SESSION wsrep_sync_wait = 1", cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await connection.ExecuteAsync(new CommandDefinition("SET SESSION wsrep_sync_wait = @Mask", new { Mask = (int)statements },
+                cancellationToken: cancellationToken)).ConfigureAwait(false);
         }
         catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.UnknownSystemVariable)
         {

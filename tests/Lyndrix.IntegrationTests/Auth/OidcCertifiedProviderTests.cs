@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 using System.Web;
 using Lyndrix.Core.Events;
@@ -41,7 +40,7 @@ public sealed class OidcCertifiedProviderTests
     private async Task<Rig> StartAsync(string clientId, ClaimsSource claims = ClaimsSource.UserInfo, string[]? authMethods = null,
         string? userInfoSubject = null, params (string Name, string Value)[] extra)
     {
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var baseAddress = new Uri($"http://127.0.0.1:{port}");
         var provider = await OidcProviderServer.StartAsync(new Uri(baseAddress, "/auth/callback/oidc"), claims, authMethods, userInfoSubject);
         _cleanup.Add(provider);
@@ -249,12 +248,5 @@ public sealed class OidcCertifiedProviderTests
         using var callback = await browser.Http.GetAsync(await browser.ThroughProviderAsync(rig.BaseAddress, AdminUser, AdminPassword));
         Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That(rig.Host.Logs.AllText, Does.Contain("userinfo endpoint describes sub 'bob', not the id_token's 'alice'"));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

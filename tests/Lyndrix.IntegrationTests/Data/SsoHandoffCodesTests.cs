@@ -57,6 +57,19 @@ public sealed class SsoHandoffCodesTests
     }
 
     [Test]
+    public async Task Of_eight_hosts_redeeming_one_code_at_once_exactly_one_gets_it()
+    {
+        var issuer = new SsoHandoffCodes(Host(), _time);
+        var hosts = Enumerable.Range(0, 8).Select(_ => new SsoHandoffCodes(Host(), _time)).ToArray();
+        for (var i = 0; i < 10; i++)
+        {
+            var code = await issuer.IssueAsync($"user{i}", "oidc", CancellationToken.None);
+            var redeemed = await Task.WhenAll(hosts.Select(h => Task.Run(() => h.RedeemAsync(code, CancellationToken.None))));
+            Assert.That(redeemed.Where(r => r is not null), Is.EqualTo(new[] { ($"user{i}", "oidc") }), $"code {i}");
+        }
+    }
+
+    [Test]
     public async Task A_code_older_than_a_minute_is_refused_and_swept()
     {
         var codes = new SsoHandoffCodes(Host(), _time);

@@ -82,19 +82,72 @@ public sealed class GaleraCluster : IAsyncDisposable
 
     public async Task ExecuteAsync(int node, string sql, string? database = null)
     {
-        await using var connection = new MySqlConnection(AdminConnectionString(node, database));
-        await connection.OpenAsync();
+        await using var connection = await OpenCausalAsync(node, database);
         await using var command = new MySqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>Reads one value through <paramref name="node"/> after the node has applied every write the cluster committed
+    /// before the read (a causal read), so a row written through another node a moment ago is seen.</summary>
     public async Task<T?> ScalarAsync<T>(int node, string sql, string? database = null)
     {
-        await using var connection = new MySqlConnection(AdminConnectionString(node, database));
-        await connection.OpenAsync();
+        await using var connection = await OpenCausalAsync(node, database);
         await using var command = new MySqlCommand(sql, connection);
         var value = await command.ExecuteScalarAsync();
         return value is null or DBNull ? default : (T)Convert.ChangeType(value, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="user"/> can open <paramref name="database"/> through every running node. A database and a
+    /// GRANT made through one node reach the others a moment later (Galera applies them there in total order), and a client
+    /// that connects to another node first gets 1044 meanwhile. Each node is first made to catch up (a causal read), then
+    /// asked as the user, until <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitUntilUsableEverywhereAsync(string user, string password, string database, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        for (var node = 0; node < NodeCount; node++)
+        {
+            if (!IsRunning(node))
+            {
+                continue;
+            }
+
+            await ScalarAsync<int>(node, $"SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{database}'");
+            var userConnection = new MySqlConnectionStringBuilder(AdminConnectionString(node, database)) { UserID = user, Password = password }.ConnectionString;
+            while (true)
+            {
+                try
+                {
+                    await using var connection = new MySqlConnection(userConnection);
+                    await connection.OpenAsync();
+                    break;
+                }
+                catch (MySqlException e) when (e.ErrorCode is MySqlErrorCode.DatabaseAccessDenied or MySqlErrorCode.UnknownDatabase && DateTime.UtcNow < deadline)
+                {
+                    await Task.Delay(50);
+                }
+            }
+        }
+    }
+
+    // wsrep_sync_wait=15: reads, updates, deletes, inserts and SHOW all wait until this node has applied what the cluster
+    // committed before them.
+    private async Task<MySqlConnection> OpenCausalAsync(int node, string? database)
+    {
+        var connection = new MySqlConnection(AdminConnectionString(node, database));
+        try
+        {
+            await connection.OpenAsync();
+            await using var command = new MySqlCommand("SET SESSION wsrep_sync_wait = 15", connection);
+            await command.ExecuteNonQueryAsync();
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Kills a node without warning (SIGKILL), as a crash or a lost machine.</summary>

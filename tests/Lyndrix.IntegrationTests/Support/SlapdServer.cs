@@ -119,8 +119,8 @@ public sealed class SlapdServer : IAsyncDisposable
         // A port taken between probing and slapd's bind makes slapd exit; try a few times.
         for (var attempt = 0; ; attempt++)
         {
-            var port = FreePort();
-            int? ldapsPort = tls ? FreePort() : null;
+            var port = LoopbackPort.Free();
+            int? ldapsPort = tls ? LoopbackPort.Free() : null;
             var urls = $"ldap://127.0.0.1:{port}/" + (ldapsPort is { } lp ? $" ldaps://127.0.0.1:{lp}/" : "");
             var output = new StringBuilder();
             var psi = new ProcessStartInfo(slapd!, ["-f", Path.Combine(dir, "slapd.conf"), "-h", urls, "-d", "0"])
@@ -252,14 +252,6 @@ public sealed class SlapdServer : IAsyncDisposable
 
         return false;
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
 
     private static string EscapeDnValue(string value)
     {

@@ -153,8 +153,11 @@
     }
     var boot = await api('GET', '/api/boot');
     var health = await api('GET', '/api/health', undefined, [503]);
-    var locks = Object.keys((health && health.maintenance) || {});
-    if (boot.phase === 'failed' || vault.ui_state === 'error' || (!boot.is_booting && locks.length > 0)) {
+    // Maintenance comes before the boot steps, as in the original: a service that cannot go on (a database refusing the
+    // credentials, retries used up) needs the operator now, not after the boot step times out. The secret store's own locks
+    // (sealed, unreachable) are already its ui_state: the unseal page, or 'error' here.
+    var locks = Object.keys((health && health.maintenance) || {}).filter(function (service) { return service !== 'vault'; });
+    if (boot.phase === 'failed' || vault.ui_state === 'error' || locks.length > 0) {
       return showMaintenance(vault, boot, health);
     }
     if (boot.is_booting || vault.ui_state !== 'ready') {
@@ -348,12 +351,12 @@
   // ---- boot and maintenance --------------------------------------------------------------------------------------------
 
   function stepRow(step) {
-    return el('tr', {}, [
-      el('th', { scope: 'row', text: step.name }),
-      el('td', { text: step.waits_for || '—' }),
-      el('td', {}, [tag(step.status)]),
-      el('td', { text: elapsed(step.since) }),
-      el('td', { text: step.error || step.detail || '—' })
+    return el('tr', { 'data-step': step.name }, [
+      el('th', { scope: 'row', 'data-label': 'Step', text: step.name }),
+      el('td', { 'data-label': 'Waits for', text: step.waits_for || '—' }),
+      el('td', { 'data-label': 'State' }, [tag(step.status)]),
+      el('td', { 'data-label': 'Since', text: elapsed(step.since) }),
+      el('td', { 'data-label': 'Last report', text: step.error || step.detail || '—' })
     ]);
   }
 
@@ -365,30 +368,33 @@
     show('boot');
   }
 
+  // Each problem in the API's own words (they say what is wrong and what to do), labelled with where it comes from.
   function showMaintenance(vault, boot, health) {
     var problems = [];
     if (vault.message) {
-      problems.push(vault.message);
+      problems.push(['secret store', vault.message]);
     }
     if (vault.last_failure && vault.ui_state !== 'ready') {
-      problems.push(vault.last_failure.message);
+      problems.push(['secret store', vault.last_failure.message]);
     }
     if (boot.error) {
-      problems.push(boot.error);
+      problems.push(['boot', boot.error]);
     }
     boot.steps.forEach(function (step) {
       if (step.status !== 'done' && (step.error || step.detail)) {
-        problems.push(step.name + ': ' + (step.error || step.detail));
+        problems.push([step.name, step.error || step.detail]);
       }
     });
-    var locks = (health && health.maintenance) || {};
-    Object.keys(locks).forEach(function (service) {
-      problems.push('Maintenance mode for ' + service + ' (' + locks[service] + ').');
-    });
     if (problems.length === 0) {
-      problems.push('The host reports a problem but no details; its log says more.');
+      problems.push(['host', 'The host reports a problem but no details; its log says more.']);
     }
-    renderRows('maintenance', $('maintenance-list'), problems, function (text) { return el('li', { text: text }); });
+    renderRows('maintenance', $('maintenance-list'), problems, function (problem) {
+      return el('li', {}, [el('strong', { text: problem[0] + ': ' }), problem[1]]);
+    });
+    var locks = (health && health.maintenance) || {};
+    $('maintenance-locks').textContent = Object.keys(locks).map(function (service) {
+      return service + ' (' + locks[service] + ')';
+    }).join(', ') || 'none';
     show('maintenance');
   }
 
