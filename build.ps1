@@ -7,7 +7,9 @@ param(
     [Parameter(Position = 0)][ValidateSet('build', 'test', 'pack', 'run', 'bench', 'samples')][string]$Target = 'build',
     [string]$Configuration = 'Release',
     # Extra arguments for 'dotnet test', e.g. --filter "Category!=Integration".
-    [string]$TestArgs = ''
+    [string]$TestArgs = '',
+    # Where 'pack' writes the packages (default artifacts/packages): a folder to use as a NuGet feed.
+    [string]$PackageOutput = ''
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
@@ -50,9 +52,10 @@ switch ($Target) {
         Invoke-Dotnet $args
     }
     'pack' {
-        Invoke-Build
-        $packages = Join-Path $artifacts 'packages'
-        Invoke-Dotnet @('pack', (Join-Path $root 'Lyndrix.sln'), '-c', $Configuration, '--no-build', '-o', $packages, '--nologo')
+        # Only what is published as a package (Lyndrix.Packages.slnf: Lyndrix.Sdk, Lyndrix.Sdk.Testing, Lyndrix.Templates and
+        # the lyndrix tool) and what those build on; the tests, samples and benchmarks are not built.
+        $packages = if ($PackageOutput) { [System.IO.Path]::GetFullPath($PackageOutput) } else { Join-Path $artifacts 'packages' }
+        Invoke-Dotnet @('pack', (Join-Path $root 'Lyndrix.Packages.slnf'), '-c', $Configuration, '-o', $packages, '--nologo')
         Write-Host "Packages in $packages"
     }
     'run' {

@@ -47,9 +47,13 @@ internal static class PluginFixtures
     }
 
     /// <summary>Runs a dotnet CLI command; returns exit code and combined output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunDotnetAsync(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<(int ExitCode, string Output)> RunDotnetAsync(string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunAsync("dotnet", workingDirectory, timeout, environment, args);
+
+    /// <summary>Runs a program (the dotnet CLI, or e.g. an installed <c>lyndrix</c> tool); returns exit code and combined output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string program, string workingDirectory, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -86,7 +90,7 @@ internal static class PluginFixtures
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            return (-1, $"Timed out after {timeout}: dotnet {string.Join(' ', args)}\n{await stdout}\n{await stderr}");
+            return (-1, $"Timed out after {timeout}: {program} {string.Join(' ', args)}\n{await stdout}\n{await stderr}");
         }
 
         return (process.ExitCode, await stdout + await stderr);

@@ -45,11 +45,21 @@ internal sealed class HostProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    /// <param name="executable">Another copy of <c>lyndrix.dll</c> than the built one (e.g. staged where another account can read it).</param>
+    /// <param name="executable">Another copy of <c>lyndrix.dll</c> than the built one (e.g. staged where another account can read it),
+    /// or a <c>lyndrix</c> command that runs by itself (the .NET tool's shim).</param>
     public static HostProcess Start(IReadOnlyDictionary<string, string> environment, int port, string workingDirectory, string? executable = null)
     {
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(executable ?? Executable);
+        executable ??= Executable;
+        var viaDotnet = executable.EndsWith(".dll", StringComparison.Ordinal);
+        var info = new ProcessStartInfo(viaDotnet ? "dotnet" : executable)
+        {
+            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        if (viaDotnet)
+        {
+            info.ArgumentList.Add(executable);
+        }
+
         info.ArgumentList.Add("run");
         foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("LYNDRIX_", StringComparison.Ordinal) || k.StartsWith("VAULT_", StringComparison.Ordinal) || k.StartsWith("DB_", StringComparison.Ordinal)).ToList())
         {
