@@ -7,7 +7,8 @@ namespace Lyndrix.Benchmarks;
 /// Whether the defender's slow hash becomes the attacker's denial of service: <c>/api/health</c> latency, requested one at
 /// a time by a lone client, while the host is idle vs while 20 clients send failed logins as fast as they are answered
 /// (each for another unknown user, with throttling raised out of the way, so every attempt costs a full Argon2id hash).
-/// Also: how long the owner's correct login takes in the middle of the storm.
+/// Also: how long the owner's correct login takes in the middle of the storm, from a browser-like client that signed in before
+/// (it holds the device cookie) and from one that did not.
 /// </summary>
 internal static class LoginStormBenchmarks
 {
@@ -27,6 +28,17 @@ internal static class LoginStormBenchmarks
         var idle = new List<double>();
         var storm = new List<double>();
         var ownerLogins = new List<string>();
+        var strangerLogins = new List<string>();
+        using var owner = new HttpClient(new SocketsHttpHandler { UseCookies = true }) { BaseAddress = host.BaseAddress };
+        using var stranger = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = host.BaseAddress };
+        var idleLogin = Stopwatch.StartNew();
+        using (var signedIn = await owner.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = BenchHost.AdminPassword }))
+        {
+            signedIn.EnsureSuccessStatusCode(); // the owner's browser now holds its device cookie
+        }
+
+        idleLogin.Stop();
+
         var stormAnswers = new Dictionary<int, int>();
         for (var round = 0; round < 2; round++)
         {
@@ -36,7 +48,10 @@ internal static class LoginStormBenchmarks
             await Task.Delay(TimeSpan.FromSeconds(1)); // the storm is up
             var probe = HttpLoad.SequentialLatenciesAsync(host, "/api/health", Gap, Phase);
             await Task.Delay(Phase / 2);
-            ownerLogins.Add(await OwnerLoginAsync(host));
+            var ownerLogin = OwnerLoginAsync(owner);
+            var strangerLogin = OwnerLoginAsync(stranger);
+            ownerLogins.Add(await ownerLogin);
+            strangerLogins.Add(await strangerLogin);
             storm.AddRange(await probe);
             await stop.CancelAsync();
             await Task.WhenAll(attackers);
@@ -49,18 +64,19 @@ internal static class LoginStormBenchmarks
         Measure.Note($"p50 idle {HttpLoad.Percentile(idle, 50):0.00} ms, storm {HttpLoad.Percentile(storm, 50):0.00} ms; max storm {storm.Max():0.0} ms; " +
                      $"{idle.Count} + {storm.Count} requests, one at a time, {Gap.TotalMilliseconds:0} ms apart, 2 rounds of {Phase.TotalSeconds:0} s each.");
         Measure.Note($"storm answers: {string.Join(", ", stormAnswers.OrderBy(a => a.Key).Select(a => $"{a.Value} x {a.Key}"))}; " +
-                     $"the owner's correct login in the storm (retrying as Retry-After says): {string.Join("; ", ownerLogins)}.");
+                     $"the owner's correct login in the storm (retrying as Retry-After says) with the device cookie: {string.Join("; ", ownerLogins)}; " +
+                     $"from a client without one: {string.Join("; ", strangerLogins)}; a login on the idle host: {idleLogin.Elapsed.TotalMilliseconds:0} ms.");
     }
 
     /// <summary>The owner signs in with the right password, as a person would: on 429/503 waits what Retry-After says, then
     /// tries again (up to a minute).</summary>
-    private static async Task<string> OwnerLoginAsync(BenchHost host)
+    private static async Task<string> OwnerLoginAsync(HttpClient client)
     {
         var start = Stopwatch.GetTimestamp();
         var refusals = new List<string>();
         while (Stopwatch.GetElapsedTime(start) < TimeSpan.FromMinutes(1))
         {
-            using var response = await host.Http.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = BenchHost.AdminPassword });
+            using var response = await client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = BenchHost.AdminPassword });
             if (response.IsSuccessStatusCode)
             {
                 return $"{Stopwatch.GetElapsedTime(start).TotalMilliseconds:0} ms" + (refusals.Count == 0 ? "" : $" after {string.Join(", ", refusals)}");

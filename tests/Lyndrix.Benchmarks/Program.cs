@@ -14,6 +14,7 @@ var benchmarks = new (string Name, Func<Task> Run)[]
     ("authme", AuthenticatedRequestBenchmarks.RunAsync),
     ("loginstorm", LoginStormBenchmarks.RunAsync),
     ("flood", BodyFloodBenchmarks.RunAsync),
+    ("backup", BackupBenchmarks.RunAsync),
 };
 
 var only = args.Length > 0 ? args[0] : null;

@@ -17,33 +17,8 @@ internal sealed class SecretStoreAuditAnchor(Func<IKeyValueStore> store)
     private byte[]? _key;
 
     /// <summary>The chain key, created on first use.</summary>
-    public async Task<byte[]> GetKeyAsync(CancellationToken cancellationToken)
-    {
-        if (_key is { } known)
-        {
-            return known;
-        }
-
-        for (var attempt = 1; ; attempt++)
-        {
-            var read = await store().ReadAsync(Path, cancellationToken).ConfigureAwait(false);
-            if (read.State == KvReadState.Found && read.Data!.TryGetValue("chain_key", out var stored))
-            {
-                return _key = Convert.FromBase64String(stored);
-            }
-
-            var data = read.State == KvReadState.Found ? new Dictionary<string, string>(read.Data!, StringComparer.Ordinal) : new(StringComparer.Ordinal);
-            data["chain_key"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
-            try
-            {
-                await store().WriteAsync(Path, data, read.Version, cancellationToken).ConfigureAwait(false);
-            }
-            catch (KvCasMismatchException) when (attempt < Attempts)
-            {
-                // Another host created it first: read theirs.
-            }
-        }
-    }
+    public async Task<byte[]> GetKeyAsync(CancellationToken cancellationToken) =>
+        _key ??= await SecretStoreKeys.GetOrCreateAsync(store(), Path, "chain_key", cancellationToken).ConfigureAwait(false);
 
     public async Task<AuditAnchor> GetAsync(CancellationToken cancellationToken)
     {

@@ -170,8 +170,9 @@ internal sealed class SqlAuditStore(IDatabaseConnectionSource source)
         return new AuditEntry(seq, UnixMillis.To(at), actor, module, action, target, outcome, detail, prev, hash);
     }
 
-    // MariaDB 1213 (deadlock; Galera reports a certification conflict so) and 1205 (lock wait timeout): try again.
-    private static bool IsConflict(DbException ex) => ex is MySqlConnector.MySqlException { Number: 1213 or 1205 };
+    // A deadlock or Galera certification conflict, a lock wait timeout, a node outside the primary component: nothing of the
+    // batch was committed, so it is chained again.
+    private static bool IsConflict(DbException ex) => ex is MySqlConnector.MySqlException e && WriteRetry.LeftNothingCommitted(e);
 
     private sealed class Row
     {

@@ -49,8 +49,8 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle,
-        [FromServices] LoginAdmission admission, [FromServices] SignInReporter reporter, [FromServices] TimeProvider time,
-        CancellationToken cancellationToken)
+        [FromServices] LoginAdmission admission, [FromServices] LoginDeviceCookies devices, [FromServices] SignInReporter reporter,
+        [FromServices] TimeProvider time, CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
@@ -79,40 +79,70 @@ internal static class AuthEndpoints
 
         var client = ClientKey.For(http);
         var userKey = UserNames.ThrottleKey(username);
+        // A valid device cookie of this account (a client that signed in as it before) that has not used up its own failures
+        // skips the account and client limits and has a reserved lane: a storm of unknown clients cannot keep its owner out.
+        var device = await devices.ReadAsync(http, userKey, cancellationToken).ConfigureAwait(false);
+        if (device is not null && !throttle.IsDeviceAllowed(device))
+        {
+            device = null;
+        }
+
         // The account's turn first (its attempts queue), then a hashing slot (refused at once when the host is saturated).
-        using var turn = await throttle.WaitTurnAsync(userKey, cancellationToken).ConfigureAwait(false);
+        using var turn = await throttle.WaitTurnAsync(device is null ? userKey : LoginThrottle.DeviceTurn(userKey), cancellationToken).ConfigureAwait(false);
         if (turn is null)
         {
             return TooManyAttempts(http, TimeSpan.FromSeconds(1));
         }
 
-        using var admitted = admission.TryEnter(out var busyFor);
+        using var admitted = admission.TryEnter(device is not null, out var busyFor);
         if (admitted is null)
         {
             return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);
         }
 
-        if (!throttle.IsAllowed(userKey, client, out var retryAfter))
+        if (device is null && !throttle.IsAllowed(userKey, client, out var retryAfter))
         {
             reporter.Throttled(username, client, Seconds(retryAfter));
             return TooManyAttempts(http, retryAfter);
         }
 
         var services = http.RequestServices;
-        var result = await services.GetRequiredService<AuthProviderChain>().AuthenticateAsync(username, password, cancellationToken).ConfigureAwait(false);
+        AuthChainResult result;
+        using (device is null ? null : PasswordHashingPool.Prioritize())
+        {
+            result = await services.GetRequiredService<AuthProviderChain>().AuthenticateAsync(username, password, cancellationToken).ConfigureAwait(false);
+        }
+
         var user = result.Identity is null
             ? null
             : await services.GetRequiredService<UserAccounts>().ResolveAsync(result.Identity, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
-            throttle.Failed(userKey, client);
+            if (device is null)
+            {
+                throttle.Failed(userKey, client);
+            }
+            else
+            {
+                throttle.DeviceFailed(device);
+            }
+
             reporter.Failed(username, client, (result.Tried.Count == 0 ? "none" : string.Join(", ", result.Tried)) +
                 (result.Failed.Count == 0 ? "" : "; failed: " + string.Join(", ", result.Failed)));
             return Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "The username or password is incorrect.");
         }
 
-        throttle.Succeeded(userKey, client);
+        if (device is null)
+        {
+            throttle.Succeeded(userKey, client);
+        }
+        else
+        {
+            throttle.DeviceSucceeded(device, userKey, client);
+        }
+
         reporter.Succeeded(user.Username, result.Identity!.Provider, client);
+        await devices.IssueAsync(http, userKey, cancellationToken).ConfigureAwait(false);
         return await IssueAsync(http, user, result.Identity.Provider, body.Label, body.Session == BrowserSession.CookieMode, cancellationToken).ConfigureAwait(false);
     }
 
@@ -226,7 +256,7 @@ internal static class AuthEndpoints
             return TooManyAttempts(http, retryAfter);
         }
 
-        using var admitted = admission.TryEnter(out var busyFor);
+        using var admitted = admission.TryEnter(knownDevice: false, out var busyFor);
         if (admitted is null)
         {
             return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);

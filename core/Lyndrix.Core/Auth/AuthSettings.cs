@@ -42,6 +42,9 @@ internal sealed record AuthSettings
     public required int MaxFailuresPerUser { get; init; }
     public required int MaxFailuresPerClient { get; init; }
     public required TimeSpan ThrottleWindow { get; init; }
+
+    /// <summary>How long a device cookie (<see cref="LoginDeviceCookies"/>) proves a prior login; zero turns them off.</summary>
+    public required TimeSpan LoginDeviceLifetime { get; init; }
     public required TimeSpan ProviderTimeout { get; init; }
 
     /// <summary>What every password set on a local account must satisfy (<see cref="PasswordPolicy.MinLengthVariable"/>).</summary>
@@ -107,6 +110,7 @@ internal sealed record AuthSettings
             MaxFailuresPerUser = r.Int("LYNDRIX_LOGIN_MAX_FAILURES_PER_USER", 5, 1, 10_000),
             MaxFailuresPerClient = r.Int("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", 20, 1, 100_000),
             ThrottleWindow = r.Seconds("LYNDRIX_LOGIN_THROTTLE_WINDOW", 300, 1, 86400),
+            LoginDeviceLifetime = TimeSpan.FromDays(r.Int("LYNDRIX_LOGIN_DEVICE_DAYS", 30, 0, 365)),
             ProviderTimeout = r.Seconds("LYNDRIX_AUTH_PROVIDER_TIMEOUT", 15, 0.1, 300),
             PasswordPolicy = policy,
             SsoCompleteUrl = r.String("LYNDRIX_SSO_COMPLETE_URL", "/auth/complete"),

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Lyndrix.Core.Secrets;
 
 namespace Lyndrix.Core.Auth;
 
@@ -25,6 +27,8 @@ internal static class IamRegistration
         services.AddSingleton<AuthProviderChain>();
         services.AddSingleton<IamState>();
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton(sp => new LoginDeviceCookies(sp.GetRequiredService<AuthSettings>(), sp.GetRequiredService<TimeProvider>(),
+            () => sp.GetService<ISecretBackend>()?.Store, sp.GetRequiredService<ILogger<LoginDeviceCookies>>()));
         services.AddSingleton<SignInReporter>();
         services.AddSingleton<SsoHandoffCodes>();
         services.AddSingleton<LocalAuthProvider>();

@@ -11,6 +11,10 @@ namespace Lyndrix.Core.Auth;
 /// further accounts, except those that signed in successfully from that client before: an attacker who shares an address
 /// with the owner (a proxy that is not in LYNDRIX_TRUSTED_PROXIES, a NAT) can therefore not lock the owner out with
 /// guesses against other accounts; guesses against the owner's own account meet the per-account limit.</item>
+/// <item>A client that presents a device cookie of the account (<see cref="LoginDeviceCookies"/>) is exempt from both limits
+/// above: its failures count against that device alone, which <c>LYNDRIX_LOGIN_MAX_FAILURES_PER_USER</c> failures in the window
+/// lock (it is then an unknown client again), and a success clears only the device's failures, so the owner signing in during
+/// a storm hands the guessers no fresh attempts. Its attempts queue on a turn of their own (<see cref="DeviceTurn"/>).</item>
 /// </list>
 /// All tables are bounded: entries with nothing in the window are pruned, and known sign-ins are kept for
 /// <see cref="KnownSignInLifetime"/>.
@@ -86,6 +90,42 @@ internal sealed class LoginThrottle(AuthSettings settings, TimeProvider time)
             }
 
             return true;
+        }
+    }
+
+    /// <summary>The turn key of an account's attempts from known devices: one at a time per account, apart from the queue of
+    /// unknown clients' attempts that a storm fills.</summary>
+    public static string DeviceTurn(string userKey) => "device\n" + userKey;
+
+    /// <summary>Whether the device may still skip the account and client limits; false once it has as many failures in the
+    /// window as an account may.</summary>
+    public bool IsDeviceAllowed(string deviceId)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            Prune(now);
+            return Window("d:" + deviceId, now).Count < settings.MaxFailuresPerUser;
+        }
+    }
+
+    public void DeviceFailed(string deviceId)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            Window("d:" + deviceId, now).Enqueue(now);
+        }
+    }
+
+    /// <summary>The device's failures are forgotten and the client remembered; the account's failures (others' guesses) stay.</summary>
+    public void DeviceSucceeded(string deviceId, string userKey, string clientKey)
+    {
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            _failures.Remove("d:" + deviceId);
+            _knownSignIns[Pair(clientKey, userKey)] = now;
         }
     }
 

@@ -7,8 +7,8 @@ namespace Lyndrix.Core.Auth;
 /// <summary>
 /// Hashes and verifies passwords as Argon2 PHC strings. Verification of a missing or unreadable hash runs against a dummy
 /// hash of the same cost, so an unknown user name takes as long as a known one. Hashes run on the
-/// <see cref="PasswordHashingPool"/>: a few low-priority threads, so a burst of logins neither exhausts memory (each hash
-/// takes tens of MiB) nor starves the rest of the API of CPU.
+/// <see cref="PasswordHashingPool"/>: a few low-priority threads, each computing a whole hash by itself, so a burst of logins
+/// neither exhausts memory (each hash takes tens of MiB) nor takes more than those threads' cores from the rest of the API.
 /// </summary>
 internal sealed class PasswordHasher
 {
@@ -77,6 +77,8 @@ internal sealed class PasswordHasher
             "argon2d" => Argon2Variant.D,
             _ => Argon2Variant.Id,
         };
-        return Argon2Raw.Hash(Encoding.UTF8.GetBytes(password), h.Salt, variant, h.Version, h.TimeCost, h.MemoryKib, h.Parallelism, h.Hash.Length);
+        // On the hashing thread alone (the lanes one after another, same bytes): the pool's threads are then all the CPU a login storm
+        // can take, and the other cores stay with the API whatever the scheduler does with priorities.
+        return Argon2Raw.Hash(Encoding.UTF8.GetBytes(password), h.Salt, variant, h.Version, h.TimeCost, h.MemoryKib, h.Parallelism, h.Hash.Length, threads: 1);
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Auth;
@@ -6,14 +5,21 @@ namespace Lyndrix.Core.Auth;
 /// <summary>
 /// Runs password hashes on a few dedicated threads at lowered CPU priority, so a burst of logins takes at most those threads'
 /// share of the processor and the rest of the API keeps answering. Admission (how many attempts may wait) is
-/// <see cref="LoginAdmission"/>'s job; this pool only runs what it is given, in order.
+/// <see cref="LoginAdmission"/>'s job; this pool runs what it is given in order, except that work submitted under
+/// <see cref="Prioritize"/> (sign-ins from known devices) runs before any waiting ordinary work.
 /// </summary>
 internal sealed partial class PasswordHashingPool : IDisposable
 {
     /// <summary>Nice value of the hashing threads (0 is normal, 19 the lowest).</summary>
     private const int Nice = 10;
 
-    private readonly BlockingCollection<WorkItem> _queue = new();
+    private static readonly AsyncLocal<bool> Prioritized = new();
+
+    private readonly Lock _gate = new();
+    private readonly Queue<WorkItem> _first = new();
+    private readonly Queue<WorkItem> _queue = new();
+    private readonly SemaphoreSlim _waiting = new(0);
+    private bool _stopping;
     private readonly Thread[] _threads;
     private readonly ILogger<PasswordHashingPool> _logger;
     private long _averageTicks;
@@ -39,21 +45,54 @@ internal sealed partial class PasswordHashingPool : IDisposable
     /// <summary>A moving average of one hash's duration (zero before the first).</summary>
     public TimeSpan AverageDuration => TimeSpan.FromTicks(Interlocked.Read(ref _averageTicks));
 
+    /// <summary>Hashes submitted from this asynchronous flow until the scope is disposed run before ordinary ones.</summary>
+    public static IDisposable Prioritize()
+    {
+        Prioritized.Value = true;
+        return new PriorityScope();
+    }
+
     public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
         var item = new WorkItem<T>(work, cancellationToken);
-        _queue.Add(item, CancellationToken.None);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            (Prioritized.Value ? _first : _queue).Enqueue(item);
+        }
+
+        _waiting.Release();
         return item.Task;
     }
 
     public void Dispose()
     {
-        _queue.CompleteAdding();
+        lock (_gate)
+        {
+            if (_stopping)
+            {
+                return;
+            }
+
+            _stopping = true;
+        }
+
+        _waiting.Release(_threads.Length);
         var joined = _threads.All(t => t.Join(TimeSpan.FromSeconds(5)));
-        // A worker still inside a long hash keeps reading the queue: disposing it then would crash that thread.
+        // A worker still inside a long hash waits on the semaphore afterwards: disposing it then would crash that thread.
         if (joined)
         {
-            _queue.Dispose();
+            _waiting.Dispose();
+        }
+    }
+
+    private WorkItem? Next()
+    {
+        _waiting.Wait();
+        lock (_gate)
+        {
+            // Queued work is still run after Dispose (the queue drains), then each worker takes one of the stop releases.
+            return _first.Count > 0 ? _first.Dequeue() : _queue.Count > 0 ? _queue.Dequeue() : null;
         }
     }
 
@@ -64,7 +103,7 @@ internal sealed partial class PasswordHashingPool : IDisposable
             LogNoPriority(_logger);
         }
 
-        foreach (var item in _queue.GetConsumingEnumerable())
+        while (Next() is { } item)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             item.Run();
@@ -76,6 +115,11 @@ internal sealed partial class PasswordHashingPool : IDisposable
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Password hashing runs at normal CPU priority on this system")]
     private static partial void LogNoPriority(ILogger logger);
+
+    private sealed class PriorityScope : IDisposable
+    {
+        public void Dispose() => Prioritized.Value = false;
+    }
 
     private abstract class WorkItem
     {

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using Dapper;
 using Lyndrix.Core.Data;
@@ -19,18 +20,18 @@ internal sealed class SsoHandoffCodes(IDatabaseConnectionSource source, TimeProv
     {
         var code = SessionTokens.Base64Url(RandomNumberGenerator.GetBytes(32));
         var now = UnixMillis.From(time.GetUtcNow());
-        var connection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        // A new code is inserted once (a repeat is only tried after a failure that left nothing committed); the sweep before it
+        // is safe to repeat.
+        await WriteRetry.OnceAsync(source, async (connection, ct) =>
         {
             // Expired codes are swept as new ones are issued, so the table stays small.
             await connection.ExecuteAsync(new CommandDefinition("DELETE FROM `sso_handoff_codes` WHERE `expires_at` <= @Now", new { Now = now },
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
+                cancellationToken: ct)).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO `sso_handoff_codes` (`code_hash`, `username`, `provider`, `expires_at`) VALUES (@Hash, @Username, @Provider, @Expires)",
                 new { Hash = SessionTokens.Hash(code), Username = username, Provider = provider, Expires = now + (long)Lifetime.TotalMilliseconds },
-                cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
-
+                cancellationToken: ct)).ConfigureAwait(false);
+        }, time, cancellationToken).ConfigureAwait(false);
         return code;
     }
 
@@ -48,31 +49,27 @@ internal sealed class SsoHandoffCodes(IDatabaseConnectionSource source, TimeProv
     public Task<(string Username, string Provider)?> RedeemAsync(string code, CancellationToken cancellationToken)
     {
         var hash = SessionTokens.Hash(code);
-        return IdempotentWriteRetry.RunAsync(ct => TryRedeemAsync(hash, ct), time, cancellationToken);
+        return WriteRetry.IdempotentAsync(source, (connection, ct) => TryRedeemAsync(connection, hash, ct), time, cancellationToken);
     }
 
-    private async Task<(string Username, string Provider)?> TryRedeemAsync(string hash, CancellationToken cancellationToken)
+    private async Task<(string Username, string Provider)?> TryRedeemAsync(DbConnection connection, string hash, CancellationToken cancellationToken)
     {
-        var connection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        if (source.Dialect.Kind == SqlDialectKind.MariaDb)
         {
-            if (source.Dialect.Kind == SqlDialectKind.MariaDb)
-            {
-                // The code was probably written a moment ago through another host, maybe on another Galera node.
-                await MariaDbDialect.RequireCausalWaitAsync(connection, CausalWait.Reads | CausalWait.UpdatesAndDeletes, cancellationToken)
-                    .ConfigureAwait(false);
-            }
+            // The code was probably written a moment ago through another host, maybe on another Galera node.
+            await MariaDbDialect.RequireCausalWaitAsync(connection, CausalWait.Reads | CausalWait.UpdatesAndDeletes, cancellationToken)
+                .ConfigureAwait(false);
+        }
 
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
-                    "DELETE FROM `sso_handoff_codes` WHERE `code_hash` = @Hash " +
-                    "RETURNING `username` AS Username, `provider` AS Provider, `expires_at` AS ExpiresAt",
-                    new { Hash = hash }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return row is not null && row.ExpiresAt > UnixMillis.From(time.GetUtcNow()) ? (row.Username, row.Provider) : null;
-            }
+        var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (transaction.ConfigureAwait(false))
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+                "DELETE FROM `sso_handoff_codes` WHERE `code_hash` = @Hash " +
+                "RETURNING `username` AS Username, `provider` AS Provider, `expires_at` AS ExpiresAt",
+                new { Hash = hash }, transaction, cancellationToken: cancellationToken)).ConfigureAwait(false);
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return row is not null && row.ExpiresAt > UnixMillis.From(time.GetUtcNow()) ? (row.Username, row.Provider) : null;
         }
     }
 

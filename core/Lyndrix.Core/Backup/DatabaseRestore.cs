@@ -20,6 +20,7 @@ internal sealed class DatabaseRestore : IAsyncDisposable
     private readonly IDatabaseConnectionSource _source;
     private readonly DbConnection _connection;
     private readonly IReadOnlySet<string> _preexisting;
+    private readonly HashSet<string> _created = new(StringComparer.Ordinal);
     private DbTransaction? _transaction;
     private bool _committed;
 
@@ -79,7 +80,12 @@ internal sealed class DatabaseRestore : IAsyncDisposable
             }
         }
 
-        await DropTablesNotInAsync(_source, _preexisting).ConfigureAwait(false);
+        // Only when the restore (or the core migrations before it) created tables does the rollback need the database again:
+        // a target whose server died meanwhile has rolled the transaction back and has nothing else to undo.
+        if (_created.Count > 0)
+        {
+            await DropTablesNotInAsync(_source, _preexisting).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Drops every table that is not in <paramref name="keep"/>: what a restore (or the core migrations it ran) created.</summary>
@@ -116,6 +122,7 @@ internal sealed class DatabaseRestore : IAsyncDisposable
     {
         var sameDialect = dump.GetProperty("dialect").GetString() == (Dialect == SqlDialectKind.MariaDb ? "mariadb" : "sqlite");
         var existing = (await TableCatalog.ListAsync(_connection, Dialect, cancellationToken).ConfigureAwait(false)).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _created.UnionWith(existing.Keys.Where(name => !_preexisting.Contains(name)));
         var tables = dump.GetProperty("tables").EnumerateArray()
             .Select(t => (Schema: new TableSchema(t.GetProperty("name").GetString()!, t.GetProperty("columns").Deserialize<List<ColumnSchema>>()!,
                 t.GetProperty("ddl").Deserialize<List<string>>()!), Rows: t.GetProperty("rows")))
@@ -127,6 +134,7 @@ internal sealed class DatabaseRestore : IAsyncDisposable
 
         foreach (var (schema, _) in tables.Where(t => !existing.ContainsKey(t.Schema.Name)))
         {
+            _created.Add(schema.Name);
             foreach (var statement in sameDialect ? schema.Ddl : [TableCatalog.PortableCreate(schema, Dialect)])
             {
                 await _connection.ExecuteAsync(new CommandDefinition(statement, cancellationToken: cancellationToken)).ConfigureAwait(false);

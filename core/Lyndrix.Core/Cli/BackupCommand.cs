@@ -91,7 +91,16 @@ internal sealed class BackupCommand : ICliCommand
         var (passphrase, source) = await KeyAsync(context, parsed, host, cancellationToken).ConfigureAwait(false);
         await using var deployment = await BackupDeployment.OpenAsync(host, context.WorkingDirectory, initializeEmptyStore: false, cancellationToken).ConfigureAwait(false);
         var (archive, manifest) = await new BackupService(context.Error, TimeProvider.System).CreateAsync(deployment, passphrase, source, cancellationToken).ConfigureAwait(false);
-        await AtomicFileWriter.Default.WriteAsync(file, archive, overwrite: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await AtomicFileWriter.Default.WriteAsync(file, archive, overwrite: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupException(BackupProblem.Failed,
+                $"The archive could not be written to {file}: {ex.Message} Nothing was written; check the folder's permissions and free space.", ex);
+        }
+
         await context.Out.WriteLineAsync(
             $"Wrote {file}: {manifest.Tables.Count} table(s), {manifest.Tables.Values.Sum():N0} row(s), {manifest.Secrets:N0} secret(s), " +
             $"{manifest.Plugins} plugin folder(s){(manifest.Parts.Any(p => p.Name == BackupManifest.KeyFilePart) ? ", vault_keys.enc" : "")}.").ConfigureAwait(false);

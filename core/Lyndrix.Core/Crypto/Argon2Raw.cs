@@ -8,7 +8,9 @@ namespace Lyndrix.Core.Crypto;
 /// Raw Argon2 output (no secret, no associated data), the one implementation behind the key file's KDF and password hashes.
 /// It calls the reference C library (<c>libargon2.so.1</c>, Debian package <c>libargon2-1</c>) when the system has it, because
 /// the defender's slowness is the attacker's margin: a managed Argon2 several times slower than C forces weaker parameters.
-/// Otherwise it uses the managed Isopoh implementation; both give identical bytes (tested).
+/// Otherwise it uses the managed Isopoh implementation; both give identical bytes (tested). How many threads one hash uses does
+/// not change its bytes (lanes do): password hashes run on the calling thread alone, so the hashing pool's threads are all the
+/// CPU they take; the key file's KDF, run once at start, uses a thread per lane.
 /// </summary>
 internal static partial class Argon2Raw
 {
@@ -18,14 +20,17 @@ internal static partial class Argon2Raw
     /// <summary>Which implementation <see cref="Hash"/> uses: <c>libargon2</c> or <c>managed</c>.</summary>
     public static string Implementation => NativeAvailable.Value ? "libargon2" : "managed";
 
-    public static byte[] Hash(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, Argon2Variant variant, int version, int timeCost, int memoryKib, int parallelism, int length) =>
+    /// <param name="threads">Threads the computation may use, at most <paramref name="parallelism"/>; null: one per lane.</param>
+    public static byte[] Hash(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, Argon2Variant variant, int version, int timeCost, int memoryKib,
+        int parallelism, int length, int? threads = null) =>
         NativeAvailable.Value
-            ? HashNative(password, salt, variant, version, timeCost, memoryKib, parallelism, length)
-            : HashManaged(password, salt, variant, version, timeCost, memoryKib, parallelism, length);
+            ? HashNative(password, salt, variant, version, timeCost, memoryKib, parallelism, length, threads)
+            : HashManaged(password, salt, variant, version, timeCost, memoryKib, parallelism, length, threads);
 
     internal static bool IsNativeAvailable => NativeAvailable.Value;
 
-    internal static byte[] HashManaged(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, Argon2Variant variant, int version, int timeCost, int memoryKib, int parallelism, int length)
+    internal static byte[] HashManaged(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, Argon2Variant variant, int version, int timeCost, int memoryKib,
+        int parallelism, int length, int? threads = null)
     {
         var config = new Argon2Config
         {
@@ -39,7 +44,7 @@ internal static partial class Argon2Raw
             TimeCost = timeCost,
             MemoryCost = memoryKib,
             Lanes = parallelism,
-            Threads = Math.Clamp(Environment.ProcessorCount, 1, parallelism),
+            Threads = Math.Clamp(threads ?? Environment.ProcessorCount, 1, parallelism),
             Password = password.ToArray(),
             Salt = salt.ToArray(),
             HashLength = length,
@@ -50,11 +55,27 @@ internal static partial class Argon2Raw
         return hash.Buffer.ToArray();
     }
 
-    internal static byte[] HashNative(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, Argon2Variant variant, int version, int timeCost, int memoryKib, int parallelism, int length)
+    internal static unsafe byte[] HashNative(ReadOnlySpan<byte> password, ReadOnlySpan<byte> salt, Argon2Variant variant, int version, int timeCost, int memoryKib,
+        int parallelism, int length, int? threads = null)
     {
         var output = new byte[length];
-        var code = NativeHash((uint)timeCost, (uint)memoryKib, (uint)parallelism, password, (nuint)password.Length, salt, (nuint)salt.Length,
-            output, (nuint)length, IntPtr.Zero, 0, (int)variant, version);
+        int code;
+        fixed (byte* pwd = password)
+        fixed (byte* saltBytes = salt)
+        fixed (byte* outBytes = output)
+        {
+            var context = new Argon2Context
+            {
+                Out = outBytes, OutLength = (uint)length,
+                Password = pwd, PasswordLength = (uint)password.Length,
+                Salt = saltBytes, SaltLength = (uint)salt.Length,
+                TimeCost = (uint)timeCost, MemoryKib = (uint)memoryKib, Lanes = (uint)parallelism,
+                Threads = (uint)Math.Clamp(threads ?? parallelism, 1, Math.Max(1, parallelism)),
+                Version = (uint)version,
+            };
+            code = NativeContext(&context, (int)variant);
+        }
+
         if (code != 0)
         {
             throw new CryptographicException(
@@ -84,12 +105,30 @@ internal static partial class Argon2Raw
         }
     }
 
-    [LibraryImport(NativeLibraryName, EntryPoint = "argon2_hash")]
-    private static partial int NativeHash(
-        uint timeCost, uint memoryKib, uint parallelism,
-        ReadOnlySpan<byte> password, nuint passwordLength,
-        ReadOnlySpan<byte> salt, nuint saltLength,
-        Span<byte> hash, nuint hashLength,
-        IntPtr encoded, nuint encodedLength,
-        int type, int version);
+    [LibraryImport(NativeLibraryName, EntryPoint = "argon2_ctx")]
+    private static unsafe partial int NativeContext(Argon2Context* context, int type);
+
+    /// <summary><c>argon2_context</c> of <c>argon2.h</c> (no secret, no associated data, the library's allocator, no flags).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct Argon2Context
+    {
+        public byte* Out;
+        public uint OutLength;
+        public byte* Password;
+        public uint PasswordLength;
+        public byte* Salt;
+        public uint SaltLength;
+        public byte* Secret;
+        public uint SecretLength;
+        public byte* AssociatedData;
+        public uint AssociatedDataLength;
+        public uint TimeCost;
+        public uint MemoryKib;
+        public uint Lanes;
+        public uint Threads;
+        public uint Version;
+        public IntPtr Allocate;
+        public IntPtr Free;
+        public uint Flags;
+    }
 }

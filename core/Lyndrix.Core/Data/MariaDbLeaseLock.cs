@@ -47,7 +47,7 @@ internal sealed class MariaDbLeaseLock : IAsyncDisposable
         var holder = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
         // Hosts on different Galera nodes create the row at once: all but one fail certification (1213). Both statements are
         // idempotent, so they are simply repeated.
-        await IdempotentWriteRetry.RunAsync(async ct =>
+        await WriteRetry.IdempotentAsync(async ct =>
         {
             await connection.ExecuteAsync(new CommandDefinition(CreateTableSql, cancellationToken: ct)).ConfigureAwait(false);
             await connection.ExecuteAsync(new CommandDefinition("INSERT IGNORE INTO `cluster_locks` (`name`, `holder`, `expires_at`) VALUES (@Name, '', 0)",

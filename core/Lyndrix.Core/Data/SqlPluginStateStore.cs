@@ -38,20 +38,13 @@ internal sealed class SqlPluginStateStore(IDatabaseConnectionSource source, Time
         RecordValidation.Required(state.InstalledVersion, $"The installed version of '{state.ModuleId}'", 64);
         var updatedAt = UnixMillis.From(time.GetUtcNow());
         // An upsert to fixed values: safe to repeat after a Galera certification failure or a node that went away.
-        await IdempotentWriteRetry.RunAsync(async ct =>
+        await WriteRetry.IdempotentAsync(source, (connection, ct) => connection.ExecuteAsync(new CommandDefinition(source.Dialect.UpsertPluginStateSql, new
         {
-            var connection = await source.OpenAsync(ct).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
-            {
-                await connection.ExecuteAsync(new CommandDefinition(source.Dialect.UpsertPluginStateSql, new
-                {
-                    state.ModuleId,
-                    state.IsActive,
-                    state.InstalledVersion,
-                    UpdatedAt = updatedAt,
-                }, cancellationToken: ct)).ConfigureAwait(false);
-            }
-        }, time, cancellationToken).ConfigureAwait(false);
+            state.ModuleId,
+            state.IsActive,
+            state.InstalledVersion,
+            UpdatedAt = updatedAt,
+        }, cancellationToken: ct)), time, cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class Row

@@ -3,9 +3,13 @@ using Dapper;
 
 namespace Lyndrix.Core.Data;
 
-/// <summary><see cref="ISessionStore"/> over <c>sessions</c>. Callers pass the token's hash; the token itself is never stored.</summary>
-internal sealed class SqlSessionStore(IDatabaseConnectionSource source) : ISessionStore
+/// <summary><see cref="ISessionStore"/> over <c>sessions</c>. Callers pass the token's hash; the token itself is never stored.
+/// A new session is tried again only after a failure that left nothing committed; a revocation or a touch (updates to fixed
+/// values) also after a lost connection (see <see cref="WriteRetry"/>).</summary>
+internal sealed class SqlSessionStore(IDatabaseConnectionSource source, TimeProvider? time = null) : ISessionStore
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private const string Columns =
         "`id` AS Id, `username` AS Username, `token_hash` AS TokenHash, `label` AS Label, `created_at` AS CreatedAt, " +
         "`expires_at` AS ExpiresAt, `revoked_at` AS RevokedAt, `last_used_at` AS LastUsedAt";
@@ -23,31 +27,27 @@ internal sealed class SqlSessionStore(IDatabaseConnectionSource source) : ISessi
             throw new ArgumentException($"Session '{session.Id}' would expire ({session.ExpiresAt:O}) before it is created ({session.CreatedAt:O}).");
         }
 
-        var connection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        try
         {
-            try
-            {
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "INSERT INTO `sessions` (`id`, `username`, `token_hash`, `label`, `created_at`, `expires_at`, `revoked_at`, `last_used_at`) " +
-                    "VALUES (@Id, @Username, @TokenHash, @Label, @CreatedAt, @ExpiresAt, @RevokedAt, @LastUsedAt)",
-                    new
-                    {
-                        session.Id,
-                        session.Username,
-                        session.TokenHash,
-                        session.Label,
-                        CreatedAt = UnixMillis.From(session.CreatedAt),
-                        ExpiresAt = UnixMillis.From(session.ExpiresAt),
-                        RevokedAt = UnixMillis.From(session.RevokedAt),
-                        LastUsedAt = UnixMillis.From(session.LastUsedAt),
-                    }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            }
-            catch (DbException ex) when (source.Dialect.IsUniqueViolation(ex))
-            {
-                // The message names neither the token hash nor anything derived from it.
-                throw new InvalidOperationException($"A session with id '{session.Id}' or the same token already exists; generate a new id and token.", ex);
-            }
+            await WriteRetry.OnceAsync(source, (connection, ct) => connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO `sessions` (`id`, `username`, `token_hash`, `label`, `created_at`, `expires_at`, `revoked_at`, `last_used_at`) " +
+                "VALUES (@Id, @Username, @TokenHash, @Label, @CreatedAt, @ExpiresAt, @RevokedAt, @LastUsedAt)",
+                new
+                {
+                    session.Id,
+                    session.Username,
+                    session.TokenHash,
+                    session.Label,
+                    CreatedAt = UnixMillis.From(session.CreatedAt),
+                    ExpiresAt = UnixMillis.From(session.ExpiresAt),
+                    RevokedAt = UnixMillis.From(session.RevokedAt),
+                    LastUsedAt = UnixMillis.From(session.LastUsedAt),
+                }, cancellationToken: ct)), _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException ex) when (source.Dialect.IsUniqueViolation(ex))
+        {
+            // The message names neither the token hash nor anything derived from it.
+            throw new InvalidOperationException($"A session with id '{session.Id}' or the same token already exists; generate a new id and token.", ex);
         }
     }
 
@@ -80,27 +80,20 @@ internal sealed class SqlSessionStore(IDatabaseConnectionSource source) : ISessi
     public async Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken)
     {
         RecordValidation.Required(id, "The session id", 64);
-        var connection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            // A second revocation keeps the first time. MySqlConnector reports matched rows (UseAffectedRows=false), like SQLite.
-            var matched = await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE `sessions` SET `revoked_at` = COALESCE(`revoked_at`, @RevokedAt) WHERE `id` = @Id",
-                new { Id = id, RevokedAt = UnixMillis.From(revokedAt) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-            return matched > 0;
-        }
+        // A second revocation keeps the first time, so a repeat is harmless. MySqlConnector reports matched rows
+        // (UseAffectedRows=false), like SQLite.
+        var matched = await WriteRetry.IdempotentAsync(source, (connection, ct) => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE `sessions` SET `revoked_at` = COALESCE(`revoked_at`, @RevokedAt) WHERE `id` = @Id",
+            new { Id = id, RevokedAt = UnixMillis.From(revokedAt) }, cancellationToken: ct)), _time, cancellationToken).ConfigureAwait(false);
+        return matched > 0;
     }
 
     public async Task TouchAsync(string id, DateTimeOffset lastUsedAt, CancellationToken cancellationToken)
     {
         RecordValidation.Required(id, "The session id", 64);
-        var connection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE `sessions` SET `last_used_at` = @LastUsedAt WHERE `id` = @Id",
-                new { Id = id, LastUsedAt = UnixMillis.From(lastUsedAt) }, cancellationToken: cancellationToken)).ConfigureAwait(false);
-        }
+        await WriteRetry.IdempotentAsync(source, (connection, ct) => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE `sessions` SET `last_used_at` = @LastUsedAt WHERE `id` = @Id",
+            new { Id = id, LastUsedAt = UnixMillis.From(lastUsedAt) }, cancellationToken: ct)), _time, cancellationToken).ConfigureAwait(false);
     }
 
     private sealed class Row

@@ -53,8 +53,8 @@ internal sealed class SqlUserStore(IDatabaseConnectionSource source, TimeProvide
     public async Task CreateAsync(UserRecord user, CancellationToken cancellationToken)
     {
         var roles = Validate(user);
-        var connection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        // One transaction, tried again only after a failure that left nothing of it committed (see WriteRetry).
+        await WriteRetry.OnceAsync(source, async (connection, cancellationToken) =>
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
@@ -79,14 +79,13 @@ internal sealed class SqlUserStore(IDatabaseConnectionSource source, TimeProvide
                 await SetRolesAsync(connection, transaction, user.Id, roles, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
-        }
+        }, time, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task UpdateAsync(UserRecord user, CancellationToken cancellationToken)
     {
         var roles = Validate(user);
-        var connection = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
+        await WriteRetry.OnceAsync(source, async (connection, cancellationToken) =>
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
             await using (transaction.ConfigureAwait(false))
@@ -115,7 +114,7 @@ internal sealed class SqlUserStore(IDatabaseConnectionSource source, TimeProvide
                 await SetRolesAsync(connection, transaction, user.Id, roles, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
-        }
+        }, time, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task SetRolesAsync(DbConnection connection, DbTransaction transaction, string userId, IReadOnlyList<string> roles, CancellationToken cancellationToken)

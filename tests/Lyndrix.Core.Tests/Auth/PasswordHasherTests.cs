@@ -110,4 +110,40 @@ public class PasswordHasherTests
         Assert.That(await _hasher.VerifyAsync(cli, password, CancellationToken.None), Is.True, cli);
         Assert.That(PasswordHasher.Compute(password, new PasswordHashParameters(1, 2048, 2), Encoding.ASCII.GetBytes(salt)), Is.EqualTo(cli));
     }
+
+    [Test]
+    public async Task A_password_hash_at_the_production_cost_starts_no_thread_of_its_own()
+    {
+        // libargon2 would start a thread per lane (4), each taking a core from the API; the hashing pool's thread must be all.
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("Counts threads through /proc.");
+        }
+
+        using var pool = new PasswordHashingPool(1, Microsoft.Extensions.Logging.Abstractions.NullLogger<PasswordHashingPool>.Instance);
+        var hasher = new PasswordHasher(PasswordHashParameters.Default, pool);
+        var idle = HashingThreads();
+        var hashing = hasher.HashAsync("a password of some length", CancellationToken.None);
+        var most = idle;
+        while (!hashing.IsCompleted)
+        {
+            most = Math.Max(most, HashingThreads());
+            await Task.Delay(1);
+        }
+
+        Assert.That(await hashing, Does.StartWith("$argon2id$v=19$m=65536,t=3,p=4$"));
+        Assert.That(most, Is.EqualTo(idle), "threads named like the pool's (new threads take their creator's name)");
+    }
+
+    private static int HashingThreads() => Directory.EnumerateDirectories("/proc/self/task").Count(task =>
+    {
+        try
+        {
+            return File.ReadAllText(Path.Combine(task, "comm")).StartsWith("lyndrix-hash", StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false; // the thread ended meanwhile
+        }
+    });
 }

@@ -111,7 +111,9 @@ public class SsoApiTests
             Assert.That(csp, Does.Contain($"style-src '{Sha256(style)}'"));
             Assert.That(csp, Does.Contain("connect-src 'self'").And.Contain("frame-ancestors 'none'").And.Contain("base-uri 'none'"));
             Assert.That(Regex.Matches(html, "<script"), Has.Count.EqualTo(1));
-            Assert.That(html, Does.Not.Match("(src|href|action)\\s*="), "no external or same-origin assets");
+            Assert.That(html, Does.Not.Match("(src|action)\\s*="), "no external or same-origin assets");
+            // One plain link back to the console, followed only when the user clicks it.
+            Assert.That(Regex.Matches(html, "href\\s*=\\s*\"([^\"]*)\"").Select(m => m.Groups[1].Value), Is.EqualTo(new[] { "/" }));
             Assert.That(script, Does.Contain("history.replaceState"), "the code leaves the address bar and history");
             Assert.That(script.IndexOf("replaceState", StringComparison.Ordinal), Is.LessThan(script.IndexOf("fetch(", StringComparison.Ordinal)),
                 "before the code is sent anywhere");

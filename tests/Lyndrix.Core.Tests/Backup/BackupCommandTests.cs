@@ -46,6 +46,10 @@ public sealed class BackupCommandTests : IDisposable
         var created = await source.CliAsync(null, "backup", "create", "--out", Archive);
         Assert.That(created.Code, Is.Zero, created.Error);
         Assert.That(created.Error, Does.Contain("[1/4] database").And.Contain("[4/4] sealed"));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.That(File.GetUnixFileMode(Archive), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the archive is owner-only");
+        }
 
         var verified = await source.CliAsync(null, "backup", "verify", Archive);
         Assert.That(verified.Code, Is.Zero, verified.Error);
@@ -68,6 +72,62 @@ public sealed class BackupCommandTests : IDisposable
         {
             AssertNoSecretIn(run.Out + run.Error);
         }
+    }
+
+    [Test]
+    public async Task A_backup_taken_while_the_host_runs_holds_what_the_host_wrote()
+    {
+        var source = TestDeployment.Embedded(_dir.Path, "running");
+        var env = new Dictionary<string, string>(source.Env)
+        {
+            ["PORT"] = "0", ["LYNDRIX_BOOT_STEP_TIMEOUT"] = "30",
+            ["LYNDRIX_ADMIN_PASSWORD"] = Lyndrix.Core.Tests.Secrets.Support.SecretTestSettings.AdminPassword, ["LYNDRIX_BOT_PASSWORD"] = "Backup-Test-B0t-Pw-19ae",
+        };
+        await using (var host = await Lyndrix.Core.Tests.Secrets.Support.HostHarness.StartAsync(env))
+        {
+            await host.Get<Lyndrix.Core.Events.EventBus>().WaitForAsync(Lyndrix.Sdk.Events.CoreTopics.SystemBootComplete, CancellationToken.None)
+                .WaitAsync(TimeSpan.FromSeconds(60));
+            var token = await host.AdminTokenAsync();
+            Assert.That(token, Is.Not.Empty);
+            var created = await source.CliAsync(null, "backup", "create", "--out", Archive);
+            Assert.That(created.Code, Is.Zero, created.Error);
+            AssertNoSecretIn(created.Out + created.Error);
+            Assert.That(created.Out + created.Error, Does.Not.Contain(Lyndrix.Core.Tests.Secrets.Support.SecretTestSettings.AdminPassword));
+        }
+
+        using var target = TestDeployment.Embedded(_dir.Path, "target");
+        var restored = await target.CliAsync(null, "backup", "restore", Archive);
+        Assert.That(restored.Code, Is.Zero, restored.Error);
+        var state = await target.StateAsync();
+        var database = System.Text.Encoding.UTF8.GetString(state.Database);
+        Assert.Multiple(() =>
+        {
+            Assert.That(database, Does.Contain("\u0022admin\u0022").Or.Contain("\"admin\""), "the bootstrap administrator");
+            Assert.That(state.Tables, Does.Contain("sessions").And.Contain("audit_log"));
+            Assert.That(state.Secrets.Select(s => s.Path), Does.Contain("core/audit-chain"), "the audit trail's key moves with its records");
+        });
+    }
+
+    [Test]
+    public async Task The_comparison_used_by_these_tests_and_the_drill_sees_a_changed_secret_and_a_removed_row()
+    {
+        using var deployment = await SeededSourceAsync();
+        var before = await deployment.StateAsync();
+        await using (var open = await deployment.OpenAsync(initialize: false))
+        {
+            await open.Store.WriteAsync("plugins/a.plugin3", new Dictionary<string, string> { ["key"] = "changed" }, null, CancellationToken.None);
+            var connection = await open.Database.OpenAsync(CancellationToken.None);
+            await using (connection)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = $"DELETE FROM `{TestDeployment.PluginTable}` WHERE `id` = 7";
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        var differences = before.DifferencesFrom(await deployment.StateAsync());
+        Assert.That(differences, Has.Some.Contains("secret plugins/a.plugin3 differs"));
+        Assert.That(differences, Has.Some.Contains($"table {TestDeployment.PluginTable}: 40 row(s) in the backup, 39 restored"));
     }
 
     [Test]

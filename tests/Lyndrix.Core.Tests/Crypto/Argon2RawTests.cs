@@ -55,4 +55,18 @@ public sealed class Argon2RawTests
         var hash = Argon2Raw.Hash("password"u8, "somesaltsomesalt"u8, Argon2Variant.Id, 0x13, 2, 256, 1, 32);
         Assert.That(Convert.ToHexString(hash).ToLowerInvariant(), Is.EqualTo(expected));
     }
+
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(4)]
+    public void How_many_threads_compute_a_hash_does_not_change_its_bytes(int threads)
+    {
+        RequireNative();
+        var password = Encoding.UTF8.GetBytes("correct horse ✓ battery");
+        var salt = Encoding.ASCII.GetBytes("somesaltsomesalt");
+        var reference = Argon2Raw.HashManaged(password, salt, Argon2Variant.Id, 0x13, 2, 1024, 4, 32);
+
+        Assert.That(Argon2Raw.HashNative(password, salt, Argon2Variant.Id, 0x13, 2, 1024, 4, 32, threads), Is.EqualTo(reference));
+        Assert.That(Argon2Raw.HashManaged(password, salt, Argon2Variant.Id, 0x13, 2, 1024, 4, 32, threads), Is.EqualTo(reference));
+    }
 }

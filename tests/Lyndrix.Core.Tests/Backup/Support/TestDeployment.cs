@@ -115,8 +115,11 @@ internal sealed class TestDeployment : IDisposable
                     new { Id = i, Body = i % 5 == 0 ? null : $"{tag} note {i} with 'quotes' and `ticks`", Score = i / 4.0, Blob = new byte[] { (byte)i, 0, 255 } });
             }
 
-            await connection.ExecuteAsync("INSERT INTO `groups` (`name`, `description`, `created_at`) VALUES (@Name, 'ops', @At)", new { Name = $"{tag}-ops", At = now });
-            await connection.ExecuteAsync("INSERT INTO `user_groups` (`user_id`, `group_name`) VALUES (@User, @Group)", new { User = $"{tag}-u0", Group = $"{tag}-ops" });
+            if (rows > 0)
+            {
+                await connection.ExecuteAsync("INSERT INTO `groups` (`name`, `description`, `created_at`) VALUES (@Name, 'ops', @At)", new { Name = $"{tag}-ops", At = now });
+                await connection.ExecuteAsync("INSERT INTO `user_groups` (`user_id`, `group_name`) VALUES (@User, @Group)", new { User = $"{tag}-u0", Group = $"{tag}-ops" });
+            }
         }
 
         for (var i = 0; i < secrets; i++)
