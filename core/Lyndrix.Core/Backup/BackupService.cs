@@ -205,7 +205,14 @@ internal sealed class BackupService(TextWriter progress, TimeProvider time)
     private async Task<string> SaveSafetyCopyAsync(BackupDeployment target, string passphrase, string keySource, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(target.Host.StorageDir, "backups");
-        var path = Path.Combine(folder, $"pre-restore-{time.GetUtcNow():yyyyMMdd-HHmmss}.lbak");
+        // Two restores within one second (a retry, a script) must not collide: the second copy gets -2, -3, ...
+        var stem = $"pre-restore-{time.GetUtcNow():yyyyMMdd-HHmmss}";
+        var path = Path.Combine(folder, stem + ".lbak");
+        for (var n = 2; File.Exists(path); n++)
+        {
+            path = Path.Combine(folder, $"{stem}-{n}.lbak");
+        }
+
         await Say($"The target holds data: saving its current state to {path} first").ConfigureAwait(false);
         var quiet = new BackupService(TextWriter.Null, time);
         var (archive, _) = await quiet.CreateAsync(target, passphrase, keySource, cancellationToken).ConfigureAwait(false);
