@@ -83,5 +83,6 @@ internal static class PluginRules
     private static bool MayOwnBuiltIn(string owner, string id) =>
         owner == CoreOwner || (id != "local" && owner == ReservedIdPrefix + id);
 
-    private static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    /// <summary>The text with control characters shown as '?', for messages that quote a caller's input.</summary>
+    public static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }

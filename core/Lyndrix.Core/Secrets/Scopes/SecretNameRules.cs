@@ -27,7 +27,7 @@ internal static class SecretNameRules
         // The manifest's rule is the one rule for module ids; checked again here because a scope is a security boundary.
         if (!Modules.PluginManifestReader.IsValidId(id))
         {
-            return $"The module id '{Printable(id)}' is not a valid module id: lower-case letters and digits in segments joined by " +
+            return $"The module id '{Modules.PluginRules.Printable(id)}' is not a valid module id: lower-case letters and digits in segments joined by " +
                    "'.', '_' or '-' (no '/', no leading, trailing or doubled separators).";
         }
 
@@ -49,7 +49,7 @@ internal static class SecretNameRules
 
         if (key.Any(char.IsControl))
         {
-            return $"The secret key '{Printable(key)}' contains a control character.";
+            return $"The secret key '{Modules.PluginRules.Printable(key)}' contains a control character.";
         }
 
         if (key.Contains('/', StringComparison.Ordinal) || key.Contains('\\', StringComparison.Ordinal) || key.Contains("..", StringComparison.Ordinal))
@@ -64,6 +64,4 @@ internal static class SecretNameRules
 
         return null;
     }
-
-    private static string Printable(string s) => new(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
 }
