@@ -4,7 +4,8 @@ using Lyndrix.Core.Tests.Support;
 
 namespace Lyndrix.Core.Tests.Hosting;
 
-/// <summary>The host listens where LYNDRIX_BIND says, and speaks TLS (with HSTS) with the PEM files it is given.</summary>
+/// <summary>The host listens where LYNDRIX_BIND says, speaks TLS (with HSTS) with the PEM files it is given, and says at start
+/// when it listens beyond loopback in plain HTTP.</summary>
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public class BindAndTlsTests
 {
@@ -58,5 +59,23 @@ public class BindAndTlsTests
         Assert.That((await host.Client.GetAsync("/api/health")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         using var v4 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{host.Client.BaseAddress.Port}") };
         Assert.That(async () => await v4.GetAsync("/api/health"), Throws.InstanceOf<HttpRequestException>());
+    }
+
+    [Test]
+    public async Task A_plaintext_bind_beyond_loopback_says_so_at_start_and_a_loopback_one_does_not()
+    {
+        (string, string)[] production =
+        [
+            ("ENV_TYPE", "production"), ("LYNDRIX_ADMIN_PASSWORD", "Pr0duction-Adm1n-Passphrase-XY"),
+            ("LYNDRIX_BOT_PASSWORD", "Pr0duction-B0t-Passphrase-XY"),
+        ];
+        await using (var open = await AuthHost.StartAsync([.. production, ("LYNDRIX_BIND", "0.0.0.0"), ("LYNDRIX_ALLOW_PLAINTEXT", "true")], waitForIam: false))
+        {
+            Assert.That(open.Logs.AllText, Does.Contain("listens on 0.0.0.0 without TLS").And.Contain("LYNDRIX_ALLOW_PLAINTEXT=true"),
+                "an operator reading the start log learns that tokens and keys cross the network in clear unless a TLS proxy is in front");
+        }
+
+        await using var loopback = await AuthHost.StartAsync(production, waitForIam: false);
+        Assert.That(loopback.Logs.AllText, Does.Not.Contain("without TLS"));
     }
 }
