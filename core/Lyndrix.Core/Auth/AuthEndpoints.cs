@@ -49,8 +49,8 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle,
-        [FromServices] LoginAdmission admission, [FromServices] LoginDeviceCookies devices, [FromServices] SignInReporter reporter,
-        [FromServices] TimeProvider time, CancellationToken cancellationToken)
+        [FromServices] ClusterLoginFailures clusterFailures, [FromServices] LoginAdmission admission, [FromServices] LoginDeviceCookies devices,
+        [FromServices] SignInReporter reporter, [FromServices] TimeProvider time, CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
@@ -100,10 +100,15 @@ internal static class AuthEndpoints
             return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);
         }
 
-        if (device is null && !throttle.IsAllowed(userKey, client, out var retryAfter))
+        // A known device skips the account and client limits (its own failures count against it alone). Others meet this host's
+        // limits first (no database round trip), then the account's failures on every host.
+        var retryAfter = device is not null ? null
+            : !throttle.IsAllowed(userKey, client, out var hostWait) ? hostWait
+            : await clusterFailures.RetryAfterAsync(userKey, cancellationToken).ConfigureAwait(false);
+        if (retryAfter is { } wait)
         {
-            reporter.Throttled(username, client, Seconds(retryAfter));
-            return TooManyAttempts(http, retryAfter);
+            reporter.Throttled(username, client, Seconds(wait));
+            return TooManyAttempts(http, wait);
         }
 
         var services = http.RequestServices;
@@ -121,6 +126,7 @@ internal static class AuthEndpoints
             if (device is null)
             {
                 throttle.Failed(userKey, client);
+                await clusterFailures.FailedAsync(userKey).ConfigureAwait(false);
             }
             else
             {
@@ -135,9 +141,11 @@ internal static class AuthEndpoints
         if (device is null)
         {
             throttle.Succeeded(userKey, client);
+            await clusterFailures.SucceededAsync(userKey, cancellationToken).ConfigureAwait(false);
         }
         else
         {
+            // Others' guesses against the account stay counted, here and on every host.
             throttle.DeviceSucceeded(device, userKey, client);
         }
 
@@ -221,7 +229,8 @@ internal static class AuthEndpoints
     }
 
     private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] PasswordHasher hasher,
-        [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] LoginAdmission admission,
+        [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] ClusterLoginFailures clusterFailures,
+        [FromServices] LoginAdmission admission,
         [FromServices] AuthSettings settings, [FromServices] TimeProvider time, [FromServices] ILogger<AuthProviderChain> logger,
         CancellationToken cancellationToken)
     {
@@ -250,10 +259,12 @@ internal static class AuthEndpoints
         var client = ClientKey.For(http);
         var userKey = UserNames.ThrottleKey(user.Username);
         using var turn = await throttle.WaitTurnAsync(userKey, cancellationToken).ConfigureAwait(false);
-        var retryAfter = TimeSpan.FromSeconds(1);
-        if (turn is null || !throttle.IsAllowed(userKey, client, out retryAfter))
+        var retryAfter = turn is null ? TimeSpan.FromSeconds(1)
+            : !throttle.IsAllowed(userKey, client, out var hostWait) ? hostWait
+            : await clusterFailures.RetryAfterAsync(userKey, cancellationToken).ConfigureAwait(false);
+        if (retryAfter is { } wait)
         {
-            return TooManyAttempts(http, retryAfter);
+            return TooManyAttempts(http, wait);
         }
 
         using var admitted = admission.TryEnter(knownDevice: false, out var busyFor);
@@ -265,10 +276,12 @@ internal static class AuthEndpoints
         if (current.Length == 0 || !await hasher.VerifyAsync(user.PasswordHash, current, cancellationToken).ConfigureAwait(false))
         {
             throttle.Failed(userKey, client);
+            await clusterFailures.FailedAsync(userKey).ConfigureAwait(false);
             return Problem(StatusCodes.Status403Forbidden, "invalid_credentials", "The current password is incorrect.");
         }
 
         throttle.Succeeded(userKey, client);
+        await clusterFailures.SucceededAsync(userKey, cancellationToken).ConfigureAwait(false);
         // The bootstrap marker is kept on purpose: it records the environment value, so this change survives restarts.
         await users.UpdateAsync(user with { PasswordHash = await hasher.HashAsync(fresh, cancellationToken).ConfigureAwait(false) }, cancellationToken)
             .ConfigureAwait(false);

@@ -160,6 +160,26 @@ public class LoginDeviceTests
     }
 
     [Test]
+    public async Task A_device_cookie_exempts_its_owner_from_a_lockout_guesses_on_another_host_caused_and_keeps_it_for_them()
+    {
+        // Two hosts on one database: the per-account limit is cluster-wide, the device exemption holds against it too.
+        using var storage = new TempDirectory("lyndrix-shared-db");
+        await using var a = await AuthHost.StartAsync(Env(("STORAGE_DIR", storage.Path)));
+        await using var b = await AuthHost.StartAsync(Env(("STORAGE_DIR", storage.Path)));
+        using var onA = Client(a);
+        using var onB = Client(b);
+        var device = await DeviceCookieAsync(onA, "admin", AdminPassword);
+        await LockAsync(onB, "admin");
+
+        Assert.That((await SendAsync(onA, Login("admin", AdminPassword, OwnerAddress))).Status, Is.EqualTo(429),
+            "no cookie: locked on the host that saw no guess");
+        Assert.That((await SendAsync(onA, Login("admin", AdminPassword, OwnerAddress, device))).Status, Is.EqualTo(200));
+        Assert.That((await SendAsync(onB, Login("admin", "guess-6", "203.0.113.50"))).Status, Is.EqualTo(429),
+            "the owner's success through a device cleared nothing of the guessers' failures");
+        Assert.That((await SendAsync(onA, Login("admin", "guess-7", "203.0.113.51"))).Status, Is.EqualTo(429));
+    }
+
+    [Test]
     public async Task A_device_cookie_also_exempts_its_owner_from_the_limit_of_a_shared_address()
     {
         await using var host = await AuthHost.StartAsync(Env());
