@@ -1,7 +1,6 @@
 using Lyndrix.Core.Hosting;
 using Lyndrix.Core.Secrets.KeyFile;
 using Lyndrix.Core.Tests.Backup.Support;
-using Lyndrix.Core.Tests.Modules.Trust;
 using Lyndrix.Core.Tests.Support;
 
 namespace Lyndrix.Core.Tests.Backup;
