@@ -92,12 +92,12 @@ internal static class Measure
     }
 
     /// <summary>For measures where more is better (requests per second): the candidate must reach at least
-    /// <paramref name="target"/> times the baseline.</summary>
+    /// <paramref name="target"/> times the baseline (<see cref="double.NaN"/>: only reported).</summary>
     public static void ReportAtLeast(string name, double baseline, double candidate, double target, string unit)
     {
         var ratio = candidate / baseline;
-        var verdict = ratio >= target ? "within target" : "UNDER target";
-        Console.WriteLine($"{name,-48} baseline {baseline,10:0.0} {unit}  lyndrix {candidate,10:0.0} {unit}  ratio {ratio,6:0.00}x  (target >= {target:0.##}x: {verdict})");
+        var verdict = double.IsNaN(target) ? "reported, no target" : ratio >= target ? $"target >= {target:0.##}x: within target" : $"target >= {target:0.##}x: UNDER target";
+        Console.WriteLine($"{name,-48} baseline {baseline,10:0.0} {unit}  lyndrix {candidate,10:0.0} {unit}  ratio {ratio,6:0.00}x  ({verdict})");
     }
 
     /// <summary>A line of context under a result (what was measured, what was subtracted); indented so ratios stand out.</summary>

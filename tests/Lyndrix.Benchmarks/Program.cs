@@ -15,6 +15,7 @@ var benchmarks = new (string Name, Func<Task> Run)[]
     ("loginstorm", LoginStormBenchmarks.RunAsync),
     ("flood", BodyFloodBenchmarks.RunAsync),
     ("backup", BackupBenchmarks.RunAsync),
+    ("scaleout", ScaleOutBenchmarks.RunAsync),
 };
 
 var only = args.Length > 0 ? args[0] : null;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -48,9 +47,8 @@ internal static class AuthEndpoints
         return app;
     }
 
-    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] LoginThrottle throttle,
-        [FromServices] LoginAdmission admission, [FromServices] LoginDeviceCookies devices, [FromServices] SignInReporter reporter,
-        [FromServices] TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> LoginAsync(HttpContext http, [FromServices] IamState iam, [FromServices] SignInGate gate,
+        [FromServices] LoginDeviceCookies devices, [FromServices] SignInReporter reporter, CancellationToken cancellationToken)
     {
         if (!iam.IsReady)
         {
@@ -77,38 +75,23 @@ internal static class AuthEndpoints
                 $"Send a non-empty 'username' (at most {UserNames.MaxLength} characters) and a non-empty 'password' (at most {PasswordPolicy.MaximumLength}).");
         }
 
-        var client = ClientKey.For(http);
         var userKey = UserNames.ThrottleKey(username);
-        // A valid device cookie of this account (a client that signed in as it before) that has not used up its own failures
-        // skips the account and client limits and has a reserved lane: a storm of unknown clients cannot keep its owner out.
-        var device = await devices.ReadAsync(http, userKey, cancellationToken).ConfigureAwait(false);
-        if (device is not null && !throttle.IsDeviceAllowed(device))
-        {
-            device = null;
-        }
-
-        // The account's turn first (its attempts queue), then a hashing slot (refused at once when the host is saturated).
-        using var turn = await throttle.WaitTurnAsync(device is null ? userKey : LoginThrottle.DeviceTurn(userKey), cancellationToken).ConfigureAwait(false);
-        if (turn is null)
-        {
-            return TooManyAttempts(http, TimeSpan.FromSeconds(1));
-        }
-
-        using var admitted = admission.TryEnter(device is not null, out var busyFor);
-        if (admitted is null)
-        {
-            return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (device is null && !throttle.IsAllowed(userKey, client, out var retryAfter))
-        {
-            reporter.Throttled(username, client, Seconds(retryAfter));
-            return TooManyAttempts(http, retryAfter);
-        }
-
         var services = http.RequestServices;
+        var users = services.GetRequiredService<IUserStore>();
+        using var attempt = await gate.EnterAsync(http, userKey, ct => users.FindAsync(username, ct), cancellationToken).ConfigureAwait(false);
+        var client = attempt.Client;
+        if (attempt.Refusal is { } refusal)
+        {
+            if (attempt.ThrottledFor is { } wait)
+            {
+                reporter.Throttled(username, client, SignInGate.Seconds(wait));
+            }
+
+            return refusal;
+        }
+
         AuthChainResult result;
-        using (device is null ? null : PasswordHashingPool.Prioritize())
+        using (attempt.Prioritize())
         {
             result = await services.GetRequiredService<AuthProviderChain>().AuthenticateAsync(username, password, cancellationToken).ConfigureAwait(false);
         }
@@ -118,31 +101,15 @@ internal static class AuthEndpoints
             : await services.GetRequiredService<UserAccounts>().ResolveAsync(result.Identity, cancellationToken).ConfigureAwait(false);
         if (user is null)
         {
-            if (device is null)
-            {
-                throttle.Failed(userKey, client);
-            }
-            else
-            {
-                throttle.DeviceFailed(device);
-            }
-
+            await attempt.FailedAsync().ConfigureAwait(false);
             reporter.Failed(username, client, (result.Tried.Count == 0 ? "none" : string.Join(", ", result.Tried)) +
                 (result.Failed.Count == 0 ? "" : "; failed: " + string.Join(", ", result.Failed)));
             return Problem(StatusCodes.Status401Unauthorized, "invalid_credentials", "The username or password is incorrect.");
         }
 
-        if (device is null)
-        {
-            throttle.Succeeded(userKey, client);
-        }
-        else
-        {
-            throttle.DeviceSucceeded(device, userKey, client);
-        }
-
+        await attempt.SucceededAsync(cancellationToken).ConfigureAwait(false);
         reporter.Succeeded(user.Username, result.Identity!.Provider, client);
-        await devices.IssueAsync(http, userKey, cancellationToken).ConfigureAwait(false);
+        await devices.IssueAsync(http, userKey, user, cancellationToken).ConfigureAwait(false);
         return await IssueAsync(http, user, result.Identity.Provider, body.Label, body.Session == BrowserSession.CookieMode, cancellationToken).ConfigureAwait(false);
     }
 
@@ -220,9 +187,9 @@ internal static class AuthEndpoints
             : Problem(StatusCodes.Status404NotFound, "not_found", $"You have no active session '{id}'. GET /api/auth/sessions lists yours.");
     }
 
-    private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users, [FromServices] PasswordHasher hasher,
-        [FromServices] SessionService sessions, [FromServices] LoginThrottle throttle, [FromServices] LoginAdmission admission,
-        [FromServices] AuthSettings settings, [FromServices] TimeProvider time, [FromServices] ILogger<AuthProviderChain> logger,
+    private static async Task<IResult> ChangePasswordAsync(HttpContext http, ClaimsPrincipal principal, [FromServices] IUserStore users,
+        [FromServices] PasswordHasher hasher, [FromServices] SessionService sessions, [FromServices] SignInGate gate,
+        [FromServices] LoginDeviceCookies devices, [FromServices] AuthSettings settings, [FromServices] ILogger<AuthProviderChain> logger,
         CancellationToken cancellationToken)
     {
         var (body, error) = await ReadAsync<PasswordChangeRequest>(http, "{\"current_password\": \"…\", \"new_password\": \"…\"}", cancellationToken)
@@ -247,31 +214,33 @@ internal static class AuthEndpoints
             return Problem(StatusCodes.Status400BadRequest, refusal.Code, refusal.Detail);
         }
 
-        var client = ClientKey.For(http);
         var userKey = UserNames.ThrottleKey(user.Username);
-        using var turn = await throttle.WaitTurnAsync(userKey, cancellationToken).ConfigureAwait(false);
-        var retryAfter = TimeSpan.FromSeconds(1);
-        if (turn is null || !throttle.IsAllowed(userKey, client, out retryAfter))
+        // The same gate as the login: an owner whose browser holds a device cookie of the account is not locked out of changing
+        // the password by others' guesses.
+        using var attempt = await gate.EnterAsync(http, userKey, _ => Task.FromResult<UserRecord?>(user), cancellationToken).ConfigureAwait(false);
+        if (attempt.Refusal is { } refused)
         {
-            return TooManyAttempts(http, retryAfter);
+            return refused;
         }
 
-        using var admitted = admission.TryEnter(knownDevice: false, out var busyFor);
-        if (admitted is null)
+        UserRecord changed;
+        using (attempt.Prioritize())
         {
-            return await BusyAsync(http, admission, busyFor, time, cancellationToken).ConfigureAwait(false);
+            if (current.Length == 0 || !await hasher.VerifyAsync(user.PasswordHash, current, cancellationToken).ConfigureAwait(false))
+            {
+                await attempt.FailedAsync().ConfigureAwait(false);
+                return Problem(StatusCodes.Status403Forbidden, "invalid_credentials", "The current password is incorrect.");
+            }
+
+            await attempt.SucceededAsync(cancellationToken).ConfigureAwait(false);
+            changed = user with { PasswordHash = await hasher.HashAsync(fresh, cancellationToken).ConfigureAwait(false) };
         }
 
-        if (current.Length == 0 || !await hasher.VerifyAsync(user.PasswordHash, current, cancellationToken).ConfigureAwait(false))
-        {
-            throttle.Failed(userKey, client);
-            return Problem(StatusCodes.Status403Forbidden, "invalid_credentials", "The current password is incorrect.");
-        }
-
-        throttle.Succeeded(userKey, client);
         // The bootstrap marker is kept on purpose: it records the environment value, so this change survives restarts.
-        await users.UpdateAsync(user with { PasswordHash = await hasher.HashAsync(fresh, cancellationToken).ConfigureAwait(false) }, cancellationToken)
-            .ConfigureAwait(false);
+        // The new hash is also a new credential stamp: every device cookie of the account is void from here on, so this browser
+        // gets a fresh one.
+        await users.UpdateAsync(changed, cancellationToken).ConfigureAwait(false);
+        await devices.IssueAsync(http, userKey, changed, cancellationToken).ConfigureAwait(false);
         var revoked = await sessions.RevokeOthersAsync(user.Username, SessionId(principal), cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Password of '{User}' changed; {Count} other session(s) revoked", UserNames.ForLog(user.Username), revoked);
         return Results.NoContent();
@@ -428,29 +397,9 @@ internal static class AuthEndpoints
     private static IResult NotReady() => Problem(StatusCodes.Status503ServiceUnavailable, "starting",
         "Sign-in is not available yet: the host is still starting (GET /api/boot shows what it waits on). Try again shortly.");
 
-    private static async Task<IResult> BusyAsync(HttpContext http, LoginAdmission admission, TimeSpan retryAfter, TimeProvider time,
-        CancellationToken cancellationToken)
-    {
-        await Task.Delay(admission.RefusalPause, time, cancellationToken).ConfigureAwait(false);
-        var seconds = Seconds(retryAfter);
-        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Problem(StatusCodes.Status503ServiceUnavailable, "busy",
-            $"The host is checking as many sign-ins as it can at once. Try again in {seconds} seconds.");
-    }
-
-    private static IResult TooManyAttempts(HttpContext http, TimeSpan retryAfter)
-    {
-        var seconds = Seconds(retryAfter);
-        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        return Problem(StatusCodes.Status429TooManyRequests, "too_many_attempts",
-            $"Too many failed sign-ins for this user or from this address. Wait {seconds} seconds and try again.");
-    }
-
     private static IResult Problem(int status, string code, string detail) => ApiProblem.Result(status, code, detail);
 
     private static string SessionId(ClaimsPrincipal principal) => principal.FindFirstValue(LyndrixAuthentication.SessionIdClaim) ?? "";
-
-    private static int Seconds(TimeSpan span) => Math.Max(1, (int)Math.Ceiling(span.TotalSeconds));
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 || value[0] is null or "" ? null : value[0];
 }

@@ -29,6 +29,8 @@ internal static class IamRegistration
         services.AddSingleton<LoginThrottle>();
         services.AddSingleton(sp => new LoginDeviceCookies(sp.GetRequiredService<AuthSettings>(), sp.GetRequiredService<TimeProvider>(),
             () => sp.GetService<ISecretBackend>()?.Store, sp.GetRequiredService<ILogger<LoginDeviceCookies>>()));
+        services.AddSingleton<ClusterLoginFailures>();
+        services.AddSingleton<SignInGate>();
         services.AddSingleton<SignInReporter>();
         services.AddSingleton<SsoHandoffCodes>();
         services.AddSingleton<LocalAuthProvider>();

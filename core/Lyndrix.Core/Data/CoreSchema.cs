@@ -64,6 +64,16 @@ internal static class CoreSchema
             "`provider` VARCHAR(190) NOT NULL, `expires_at` BIGINT NOT NULL)" + MariaDbOptions,
             "CREATE TABLE IF NOT EXISTS `sso_handoff_codes` (`code_hash` TEXT NOT NULL PRIMARY KEY, `username` TEXT NOT NULL, " +
             "`provider` TEXT NOT NULL, `expires_at` INTEGER NOT NULL)"),
+        // Failed sign-ins of every host (Auth/ClusterLoginFailures): one row per failure, never a shared counter row, so hosts
+        // on different Galera nodes never conflict on it; the account is a hash of its throttle key.
+        Table(11, "create login_failures",
+            "CREATE TABLE IF NOT EXISTS `login_failures` (`id` CHAR(32) NOT NULL PRIMARY KEY, `account` CHAR(64) NOT NULL, " +
+            "`failed_at` BIGINT NOT NULL)" + MariaDbOptions,
+            "CREATE TABLE IF NOT EXISTS `login_failures` (`id` TEXT NOT NULL PRIMARY KEY, `account` TEXT NOT NULL, `failed_at` INTEGER NOT NULL)"),
+        SchemaMigration.Portable(12, "index login_failures by account",
+            "CREATE INDEX IF NOT EXISTS `ix_login_failures_account` ON `login_failures` (`account`, `failed_at`)"),
+        SchemaMigration.Portable(13, "index login_failures by time",
+            "CREATE INDEX IF NOT EXISTS `ix_login_failures_failed_at` ON `login_failures` (`failed_at`)"),
     ];
 
     private static SchemaMigration Table(int version, string name, string mariaDb, string sqlite) => new(version, name, [mariaDb], [sqlite]);

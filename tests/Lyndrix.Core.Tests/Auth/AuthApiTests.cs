@@ -86,6 +86,36 @@ public class AuthApiTests
     }
 
     [Test]
+    public async Task Guesses_spread_over_two_hosts_on_one_database_meet_one_per_account_limit()
+    {
+        // Two hosts behind a load balancer, one database: the attacker alternates between them.
+        var storage = Directory.CreateTempSubdirectory("lyndrix-shared-db-").FullName;
+        try
+        {
+            var users = new InMemoryUserStore();
+            (string, string)[] env = [.. Env, ("STORAGE_DIR", storage)];
+            await using var a = await AuthHost.StartAsync(env, users);
+            await using var b = await AuthHost.StartAsync(env, users);
+            foreach (var (host, i) in new[] { (a, 0), (b, 1), (a, 2) })
+            {
+                var r = await host.Client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = $"guess-{i}" });
+                Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), $"guess {i}");
+            }
+
+            // B saw one failure itself; the limit (3) counts all three.
+            var onB = await b.Client.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = AdminPassword });
+            Assert.That((int)onB.StatusCode, Is.EqualTo(429), "the account is throttled on the host that saw one guess");
+            Assert.That(onB.Headers.RetryAfter?.Delta?.TotalSeconds, Is.GreaterThan(0).And.LessThanOrEqualTo(300));
+            var otherUser = await b.Client.PostAsJsonAsync("/api/auth/login", new { username = "bot", password = BotPassword });
+            Assert.That(otherUser.StatusCode, Is.EqualTo(HttpStatusCode.OK), "other accounts are not affected");
+        }
+        finally
+        {
+            Directory.Delete(storage, recursive: true);
+        }
+    }
+
+    [Test]
     public async Task Logout_revokes_the_token()
     {
         await using var host = await AuthHost.StartAsync(Env);

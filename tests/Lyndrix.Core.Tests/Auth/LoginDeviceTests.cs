@@ -19,6 +19,7 @@ public class LoginDeviceTests
     private const string AdminPassword = "Adm1n-Passw0rd-for-tests";
     private const string BotPassword = "B0t-Passw0rd-for-tests";
     private const string OwnerAddress = "192.0.2.10";
+    private const string NewPassword = "An0ther-Passw0rd-for-tests";
 
     private static (string, string)[] Env(params (string, string)[] more) =>
     [
@@ -160,6 +161,26 @@ public class LoginDeviceTests
     }
 
     [Test]
+    public async Task A_device_cookie_exempts_its_owner_from_a_lockout_guesses_on_another_host_caused_and_keeps_it_for_them()
+    {
+        // Two hosts on one database: the per-account limit is cluster-wide, the device exemption holds against it too.
+        using var storage = new TempDirectory("lyndrix-shared-db");
+        await using var a = await AuthHost.StartAsync(Env(("STORAGE_DIR", storage.Path)));
+        await using var b = await AuthHost.StartAsync(Env(("STORAGE_DIR", storage.Path)));
+        using var onA = Client(a);
+        using var onB = Client(b);
+        var device = await DeviceCookieAsync(onA, "admin", AdminPassword);
+        await LockAsync(onB, "admin");
+
+        Assert.That((await SendAsync(onA, Login("admin", AdminPassword, OwnerAddress))).Status, Is.EqualTo(429),
+            "no cookie: locked on the host that saw no guess");
+        Assert.That((await SendAsync(onA, Login("admin", AdminPassword, OwnerAddress, device))).Status, Is.EqualTo(200));
+        Assert.That((await SendAsync(onB, Login("admin", "guess-6", "203.0.113.50"))).Status, Is.EqualTo(429),
+            "the owner's success through a device cleared nothing of the guessers' failures");
+        Assert.That((await SendAsync(onA, Login("admin", "guess-7", "203.0.113.51"))).Status, Is.EqualTo(429));
+    }
+
+    [Test]
     public async Task A_device_cookie_also_exempts_its_owner_from_the_limit_of_a_shared_address()
     {
         await using var host = await AuthHost.StartAsync(Env());
@@ -251,15 +272,101 @@ public class LoginDeviceTests
         Assert.That((await SendAsync(client, Login("admin", AdminPassword, OwnerAddress, device))).Status, Is.EqualTo(429));
     }
 
+    /// <summary>Signs in and returns the bearer token and the device cookie (<c>name=value</c>).</summary>
+    private static async Task<(string Token, string Device)> SignInAsync(HttpClient client, string username, string password, string address = OwnerAddress)
+    {
+        using var request = Login(username, password, address);
+        using var response = await client.SendAsync(request);
+        Assert.That((int)response.StatusCode, Is.EqualTo(200));
+        var device = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("lyndrix_device_", StringComparison.Ordinal));
+        var token = (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("token").GetString()!;
+        return (token, device.Split(';')[0]);
+    }
+
+    private static HttpRequestMessage ChangePassword(string token, string current, string fresh, string forwardedFor, string? cookie = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/password")
+        {
+            Content = JsonContent.Create(new { current_password = current, new_password = fresh }),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("X-Forwarded-For", forwardedFor);
+        if (cookie is not null)
+        {
+            request.Headers.Add("Cookie", cookie);
+        }
+
+        return request;
+    }
+
     [Test]
-    public async Task The_device_cookie_is_http_only_same_site_strict_and_sent_only_to_the_login()
+    public async Task An_owner_with_a_device_cookie_changes_the_password_while_others_guesses_keep_the_account_locked()
+    {
+        await using var host = await AuthHost.StartAsync(Env());
+        using var client = Client(host);
+        var (token, device) = await SignInAsync(client, "admin", AdminPassword);
+        await LockAsync(client, "admin");
+
+        Assert.That((await SendAsync(client, ChangePassword(token, AdminPassword, NewPassword, OwnerAddress))).Status, Is.EqualTo(429),
+            "without the device cookie the change meets the lock like a login");
+        var (status, fresh) = await SendAsync(client, ChangePassword(token, AdminPassword, NewPassword, OwnerAddress, device));
+        Assert.That(status, Is.EqualTo(204), "the device cookie exempts the owner, as at the login");
+        Assert.That(fresh, Is.Not.Null, "the change sets a device cookie bound to the new password");
+
+        Assert.That((await SendAsync(client, Login("admin", NewPassword, OwnerAddress, fresh!.Split(';')[0]))).Status, Is.EqualTo(200));
+        Assert.That((await SendAsync(client, Login("admin", "guess-6", "203.0.113.50"))).Status, Is.EqualTo(429),
+            "the guessers' failures still count after the owner's change");
+    }
+
+    [Test]
+    public async Task A_wrong_current_password_from_a_device_counts_against_that_device_alone()
+    {
+        await using var host = await AuthHost.StartAsync(Env());
+        using var client = Client(host);
+        var (token, device) = await SignInAsync(client, "admin", AdminPassword);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.That((await SendAsync(client, ChangePassword(token, "wrong-" + i, NewPassword, OwnerAddress, device))).Status, Is.EqualTo(403));
+        }
+
+        Assert.That((await SendAsync(client, ChangePassword(token, "wrong-5", NewPassword, OwnerAddress, device))).Status, Is.EqualTo(403),
+            "the device has used up its failures: it is an unknown client again, and the account itself has none");
+        Assert.That((await SendAsync(client, Login("admin", AdminPassword, "198.51.100.20"))).Status, Is.EqualTo(200),
+            "the device's failures did not lock the account for others");
+    }
+
+    [Test]
+    public async Task A_password_change_voids_every_device_cookie_of_the_account_including_a_stolen_one()
+    {
+        await using var host = await AuthHost.StartAsync(Env());
+        using var thief = Client(host);
+        using var owner = Client(host);
+        // The thief copied the cookie of one of the owner's browsers; the owner changes the password from another.
+        var stolen = await DeviceCookieAsync(thief, "admin", AdminPassword);
+        var (token, device) = await SignInAsync(owner, "admin", AdminPassword);
+        var (status, fresh) = await SendAsync(owner, ChangePassword(token, AdminPassword, NewPassword, OwnerAddress, device));
+        Assert.That(status, Is.EqualTo(204));
+        await LockAsync(owner, "admin");
+
+        Assert.That((await SendAsync(thief, Login("admin", "thief-guess", "198.51.100.66", stolen))).Status, Is.EqualTo(429),
+            "the stolen cookie no longer buys guesses past the lock");
+        Assert.That((await SendAsync(thief, Login("admin", NewPassword, "198.51.100.66", stolen))).Status, Is.EqualTo(429),
+            "not even with the right password: the cookie is void, not just the password wrong");
+        Assert.That((await SendAsync(owner, Login("admin", NewPassword, OwnerAddress, device))).Status, Is.EqualTo(429),
+            "the changing browser's old cookie is void too");
+        Assert.That((await SendAsync(owner, Login("admin", NewPassword, OwnerAddress, fresh!.Split(';')[0]))).Status, Is.EqualTo(200),
+            "the cookie the change set is bound to the new password");
+    }
+
+    [Test]
+    public async Task The_device_cookie_is_http_only_same_site_strict_and_sent_only_to_the_sign_in_endpoints()
     {
         await using var host = await AuthHost.StartAsync(Env());
         using var client = Client(host);
         var (_, device) = await SendAsync(client, Login("admin", AdminPassword, OwnerAddress));
         Assert.That(device, Does.Contain("httponly").IgnoreCase);
         Assert.That(device, Does.Contain("samesite=strict").IgnoreCase);
-        Assert.That(device, Does.Contain("path=/api/auth/login").IgnoreCase);
+        Assert.That(device, Does.Contain("path=/api/auth;").IgnoreCase, "the login and the password change, not the rest of the API");
         Assert.That(device, Does.Contain("max-age=2592000").IgnoreCase);
     }
 

@@ -79,7 +79,7 @@ internal sealed class PluginHarness : IAsyncDisposable
         Isolation = new Lyndrix.Core.Modules.Isolation.IsolationSettings
         {
             DefaultMode = Lyndrix.Core.Modules.Isolation.IsolationSettings.Process,
-            Command = ["dotnet", Lyndrix.Core.Tests.Modules.Trust.HostProcess.Executable],
+            Command = ["dotnet", Lyndrix.Core.Tests.Support.HostProcess.Executable],
             WorkRoot = Path.Combine(Root, "work"),
             Config = Config,
             Restarts = restarts,

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Xml.Linq;
-using Lyndrix.Core.Tests.Modules.Trust;
+using Lyndrix.Core.Tests.Support;
 
 namespace Lyndrix.Core.Tests.Modules;
 

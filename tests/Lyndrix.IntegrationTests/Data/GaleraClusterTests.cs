@@ -120,6 +120,31 @@ public sealed class GaleraClusterTests
     }
 
     [Test]
+    public async Task Failed_sign_ins_through_three_nodes_count_against_one_limit_and_a_success_on_any_clears_them()
+    {
+        await Migrator(Host(_cluster.Hosts)).MigrateAsync("core", CoreSchema.Migrations, CancellationToken.None);
+        var settings = Lyndrix.Core.Auth.AuthSettings.Load(new Lyndrix.Core.Configuration.EnvironmentConfigSource(
+            new Dictionary<string, string> { ["LYNDRIX_LOGIN_MAX_FAILURES_PER_USER"] = "3" }), Path.GetTempPath());
+        var hosts = Enumerable.Range(0, 3)
+            .Select(i => new Lyndrix.Core.Auth.ClusterLoginFailures(Host(GaleraCluster.Address(i)), settings, TimeProvider.System)).ToArray();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.That(await hosts[(i + 1) % 3].RetryAfterAsync("alice", CancellationToken.None), Is.Null, $"before failure {i + 1}");
+            await hosts[i].FailedAsync("alice");
+        }
+
+        // Each node saw one failure written through it; every one of them refuses the fourth attempt at once.
+        for (var node = 0; node < 3; node++)
+        {
+            Assert.That(await hosts[node].RetryAfterAsync("alice", CancellationToken.None), Is.Not.Null, $"node {node + 1}");
+        }
+
+        Assert.That(await hosts[0].RetryAfterAsync("bob", CancellationToken.None), Is.Null, "another account");
+        await hosts[2].SucceededAsync("alice", CancellationToken.None);
+        Assert.That(await hosts[0].RetryAfterAsync("alice", CancellationToken.None), Is.Null, "a success through node 3 cleared node 1 at once");
+    }
+
+    [Test]
     public async Task A_node_killed_while_three_hosts_write_loses_no_acknowledged_write_and_the_hosts_carry_on()
     {
         await Migrator(Host(_cluster.Hosts)).MigrateAsync("core", CoreSchema.Migrations, CancellationToken.None);

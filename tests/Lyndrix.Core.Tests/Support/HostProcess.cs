@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Lyndrix.Core.Tests.Modules.Trust;
+namespace Lyndrix.Core.Tests.Support;
 
 /// <summary>The real <c>lyndrix</c> executable (as built with the solution) started as a child process with exactly the
-/// environment a test gives it, on a free loopback port; its console output is kept for failure messages.</summary>
-internal sealed class HostProcess : IAsyncDisposable
+/// environment a test gives it, on a loopback port; its console output is kept for failure messages. Shared by the unit
+/// tests, the integration tests (several hosts on one cluster) and the benchmarks.</summary>
+public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -15,12 +16,17 @@ internal sealed class HostProcess : IAsyncDisposable
     private HostProcess(Process process, int port)
     {
         _process = process;
-        Http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        BaseAddress = new Uri($"http://127.0.0.1:{port}");
+        Http = new HttpClient { BaseAddress = BaseAddress };
     }
+
+    public Uri BaseAddress { get; }
 
     public HttpClient Http { get; }
 
     public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Kills the host alone (SIGKILL), as a crash would: its own children are left to notice.</summary>
     public void Kill() => _process.Kill(entireProcessTree: false);
@@ -36,7 +42,9 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public static string Executable => Path.Combine(PluginFixtures.RepoRoot, "core", "Lyndrix.Host", "bin", PluginFixtures.Configuration, "net10.0", "lyndrix.dll");
+    /// <summary><c>core/Lyndrix.Host/bin/&lt;Configuration&gt;/net10.0/lyndrix.dll</c> of the configuration this test assembly
+    /// was built in (its output folder is <c>bin/&lt;Configuration&gt;/net10.0</c> as well).</summary>
+    public static string Executable { get; } = FindExecutable();
 
     public static int FreePort()
     {
@@ -81,17 +89,37 @@ internal sealed class HostProcess : IAsyncDisposable
         return host;
     }
 
-    public async Task WaitForBootAsync(TimeSpan timeout)
+    /// <summary>Waits for <c>system:boot_complete</c> in the host's output.</summary>
+    public Task WaitForBootAsync(TimeSpan timeout) => WaitUntilAsync(timeout, "finish booting",
+        () => Task.FromResult(Output.Contains("system:boot_complete", StringComparison.Ordinal)));
+
+    /// <summary>Waits until anonymous <c>GET /api/health</c> answers <c>"status":"ok"</c>.</summary>
+    public Task WaitUntilHealthyAsync(TimeSpan timeout) => WaitUntilAsync(timeout, "report itself healthy", IsHealthyAsync);
+
+    public async Task<bool> IsHealthyAsync()
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        try
+        {
+            using var health = await Http.GetAsync("/api/health");
+            return health.IsSuccessStatusCode && (await health.Content.ReadAsStringAsync()).Contains("\"status\":\"ok\"", StringComparison.Ordinal);
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private async Task WaitUntilAsync(TimeSpan timeout, string what, Func<Task<bool>> done)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
         {
             if (_process.HasExited)
             {
                 throw new InvalidOperationException($"The host exited with {_process.ExitCode}:\n{Output}");
             }
 
-            if (Output.Contains("system:boot_complete", StringComparison.Ordinal))
+            if (await done())
             {
                 return;
             }
@@ -99,7 +127,22 @@ internal sealed class HostProcess : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"The host did not finish booting within {timeout}:\n{Output}");
+        throw new TimeoutException($"The host did not {what} within {timeout}:\n{Output}");
+    }
+
+    private static string FindExecutable()
+    {
+        // <repo>/tests/<project>/bin/<Configuration>/net10.0/
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var root = output;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Lyndrix.sln")))
+        {
+            root = root.Parent;
+        }
+
+        return root is null
+            ? throw new InvalidOperationException($"No Lyndrix.sln above {output.FullName}.")
+            : Path.Combine(root.FullName, "core", "Lyndrix.Host", "bin", output.Parent!.Name, output.Name, "lyndrix.dll");
     }
 
     private void Append(string? line)
