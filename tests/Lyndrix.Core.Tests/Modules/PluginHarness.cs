@@ -95,7 +95,7 @@ internal sealed class PluginHarness : IAsyncDisposable
             SetupTimeout = SetupTimeout,
             TeardownTimeout = TeardownTimeout,
             UnloadTimeout = UnloadTimeout,
-            ExplainCommand = ExplainHeld ? ["dotnet", Lyndrix.Core.Tests.Modules.Trust.HostProcess.Executable] : null,
+            ExplainCommand = ExplainHeld ? ["dotnet", Lyndrix.Core.Tests.Support.HostProcess.Executable] : null,
         },
         Bus, Tasks, Secrets, Providers, States, Config, _loggers, trust: Trust, isolation: Isolation);
 
