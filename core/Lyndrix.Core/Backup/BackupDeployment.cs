@@ -1,5 +1,6 @@
 using Lyndrix.Core.Configuration;
 using Lyndrix.Core.Data;
+using Lyndrix.Core.Hosting;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Secrets.Embedded;
 using Lyndrix.Core.Secrets.KeyFile;
@@ -19,6 +20,7 @@ internal sealed class BackupDeployment : IAsyncDisposable
 {
     private readonly IAsyncDisposable? _vault;
     private readonly IDisposable? _embedded;
+    private DeploymentLock? _restoreLock;
 
     private BackupDeployment(HostSettings host, SecretStoreSettings secrets, DatabaseSettings database, ISecretBackend backend,
         IDatabaseConnectionSource source, DatabaseCredentialRedactor redactor, string? masterKey)
@@ -55,9 +57,45 @@ internal sealed class BackupDeployment : IAsyncDisposable
     /// <summary>"embedded store + SQLite /data/lyndrix.db", for progress lines (no credentials).</summary>
     public string Describe() => $"{Backend.Kind} secret store + {Database.Description}";
 
-    /// <param name="initializeEmptyStore">Initialize an embedded store that does not exist yet (a restore into a fresh
-    /// deployment), as the host's auto-init does: new data key, <c>vault_keys.enc</c> under the master key.</param>
-    public static async Task<BackupDeployment> OpenAsync(HostSettings host, string workingDirectory, bool initializeEmptyStore, CancellationToken cancellationToken)
+    /// <param name="restoreTarget">Open the deployment to restore into it: first take the deployment lock exclusively (refused
+    /// while a host or another restore runs on it; held until disposed), then initialize an embedded store that does not exist
+    /// yet, as the host's auto-init does (new data key, <c>vault_keys.enc</c> under the master key).</param>
+    /// <exception cref="BackupException">With <see cref="BackupProblem.HostRunning"/>: the lock is held; nothing was touched.</exception>
+    public static async Task<BackupDeployment> OpenAsync(HostSettings host, string workingDirectory, bool restoreTarget, CancellationToken cancellationToken)
+    {
+        var restoreLock = restoreTarget ? LockForRestore(host) : null;
+        try
+        {
+            var deployment = await OpenUnlockedAsync(host, workingDirectory, restoreTarget, cancellationToken).ConfigureAwait(false);
+            deployment._restoreLock = restoreLock;
+            return deployment;
+        }
+        catch
+        {
+            restoreLock?.Dispose();
+            throw;
+        }
+    }
+
+    private static DeploymentLock LockForRestore(HostSettings host)
+    {
+        try
+        {
+            return DeploymentLock.ForRestore(host.SecurityDir, DeploymentHolder.Current(DeploymentHolder.RestoreRole, host.InstanceId, TimeProvider.System));
+        }
+        catch (DeploymentBusyException ex)
+        {
+            throw new BackupException(BackupProblem.HostRunning, ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupException(BackupProblem.Failed,
+                $"The deployment lock in {DeploymentLock.FolderIn(host.SecurityDir)} cannot be taken ({ex.Message}), so it cannot be told whether a " +
+                "host runs on this deployment. Nothing was changed; check that SECURITY_DIR is writable by this user.", ex);
+        }
+    }
+
+    private static async Task<BackupDeployment> OpenUnlockedAsync(HostSettings host, string workingDirectory, bool initializeEmptyStore, CancellationToken cancellationToken)
     {
         var secrets = SecretStoreSettings.Load(host);
         var database = DatabaseSettings.Load(host.Source, workingDirectory, host.StorageDir);
@@ -106,6 +144,7 @@ internal sealed class BackupDeployment : IAsyncDisposable
     {
         await Database.DisposeAsync().ConfigureAwait(false);
         _embedded?.Dispose();
+        _restoreLock?.Dispose();
         if (_vault is not null)
         {
             await _vault.DisposeAsync().ConfigureAwait(false);

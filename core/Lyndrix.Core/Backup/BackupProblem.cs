@@ -23,4 +23,7 @@ internal enum BackupProblem
 
     /// <summary>A restore failed and putting the previous state back failed too: the operator must act (the message says how).</summary>
     RollbackFailed = 8,
+
+    /// <summary>A host (or another restore) runs on the target deployment: a restore would happen under it. The message names it.</summary>
+    HostRunning = 9,
 }

@@ -105,6 +105,13 @@ internal sealed class BackupService(TextWriter progress, TimeProvider time)
         var clock = Stopwatch.StartNew();
         await Say($"Restoring a backup of {contents.Manifest.CreatedAt:u} ({contents.Manifest.SecretBackend} + {contents.Manifest.Database}) into {target.Describe()}")
             .ConfigureAwait(false);
+        if (options.KeyFileOut is not null && !contents.Parts.ContainsKey(BackupManifest.KeyFilePart))
+        {
+            throw new BackupException(BackupProblem.Failed,
+                "The backup holds no vault_keys.enc to write to --keyfile-out (its source opened Vault with a token). Nothing was changed; " +
+                "run the restore without --keyfile-out.");
+        }
+
         var before = await SecretSnapshot.ReadAsync(target.Store, null, cancellationToken).ConfigureAwait(false);
         var (tablesBefore, rowsBefore) = await PopulationAsync(target, cancellationToken).ConfigureAwait(false);
         var populated = before.Any(s => !DeploymentBound.Contains(s.Path)) || rowsBefore > 0;
@@ -121,6 +128,9 @@ internal sealed class BackupService(TextWriter progress, TimeProvider time)
             safetyCopy = await SaveSafetyCopyAsync(target, passphrase, keySource, cancellationToken).ConfigureAwait(false);
         }
 
+        // Written before anything changes (the file is new, so removing it undoes it): a path that cannot be written, or a
+        // backup without a key file, stops the restore while the deployment is untouched.
+        var keyFileOut = await WriteKeyFileAsync(contents, options.KeyFileOut, cancellationToken).ConfigureAwait(false);
         var migrator = new SchemaMigrator(target.Database, target.Redactor, time, NullLogger<SchemaMigrator>.Instance);
         DatabaseRestore? database = null;
         var step = "database";
@@ -143,9 +153,7 @@ internal sealed class BackupService(TextWriter progress, TimeProvider time)
             await database.DisposeAsync().ConfigureAwait(false);
             database = null;
             await Say($"[3/3] committed ({clock.Elapsed.TotalSeconds:0.0} s)").ConfigureAwait(false);
-            var report = new RestoreReport(contents.Manifest.Tables.Values.Sum(), written, deleted, safetyCopy, MissingPlugins(target, contents));
-            await WriteKeyFileAsync(contents, options.KeyFileOut, cancellationToken).ConfigureAwait(false);
-            return report;
+            return new RestoreReport(contents.Manifest.Tables.Values.Sum(), written, deleted, safetyCopy, MissingPlugins(target, contents));
         }
         catch (Exception ex)
         {
@@ -153,6 +161,11 @@ internal sealed class BackupService(TextWriter progress, TimeProvider time)
             await Say($"Restore failed at the {step} step; putting the deployment back as it was...").ConfigureAwait(false);
             try
             {
+                if (keyFileOut is not null)
+                {
+                    File.Delete(keyFileOut);
+                }
+
                 if (database is not null)
                 {
                     await database.RollbackAsync().ConfigureAwait(false);
@@ -187,19 +200,28 @@ internal sealed class BackupService(TextWriter progress, TimeProvider time)
         return contents.ReadPlugins().Select(p => p.Id).OfType<string>().Where(id => !present.Contains(id)).ToList();
     }
 
-    private static async Task WriteKeyFileAsync(BackupContents contents, string? path, CancellationToken cancellationToken)
+    /// <returns>The file written, or null when no <paramref name="path"/> was asked for.</returns>
+    private static async Task<string?> WriteKeyFileAsync(BackupContents contents, string? path, CancellationToken cancellationToken)
     {
         if (path is null)
         {
-            return;
+            return null;
         }
 
-        if (!contents.Parts.TryGetValue(BackupManifest.KeyFilePart, out var bytes))
+        var bytes = contents.Parts[BackupManifest.KeyFilePart];
+        var full = Path.GetFullPath(path);
+        try
         {
-            throw new BackupException(BackupProblem.Failed, "The restore is done, but the backup holds no vault_keys.enc to write to --keyfile-out (its source opened Vault with a token).");
+            await AtomicFileWriter.Default.WriteAsync(full, bytes, overwrite: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new BackupException(BackupProblem.Failed,
+                $"The archived vault_keys.enc cannot be written to {full} (--keyfile-out): {ex.Message} Nothing was changed; a key file is never " +
+                "written over an existing file.", ex);
         }
 
-        await AtomicFileWriter.Default.WriteAsync(Path.GetFullPath(path), bytes, overwrite: false, cancellationToken).ConfigureAwait(false);
+        return full;
     }
 
     private async Task<string> SaveSafetyCopyAsync(BackupDeployment target, string passphrase, string keySource, CancellationToken cancellationToken)

@@ -175,17 +175,19 @@ internal sealed class DatabaseRestore : IAsyncDisposable
         await Execute(migrations ? $"DELETE FROM {table} WHERE `owner` <> '{DatabaseModule.CoreSchemaOwner}'" : $"DELETE FROM {table}", cancellationToken)
             .ConfigureAwait(false);
         var width = schema.Columns.Count;
-        var perBatch = Math.Max(1, Math.Min(500, MaxParameters / Math.Max(1, width)));
         var columns = string.Join(", ", schema.Columns.Select(c => TableCatalog.Quote(c.Name)));
+        var wanted = rows.EnumerateArray().Where(row => ownerColumn < 0 || row[ownerColumn].GetString() != DatabaseModule.CoreSchemaOwner);
+        if (Dialect == SqlDialectKind.Sqlite)
+        {
+            return await InsertEachAsync(table, columns, width, wanted, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A server answers each statement over the network: many rows per statement.
+        var perBatch = Math.Max(1, Math.Min(500, MaxParameters / Math.Max(1, width)));
         var batch = new List<JsonElement>(perBatch);
         long count = 0;
-        foreach (var row in rows.EnumerateArray())
+        foreach (var row in wanted)
         {
-            if (ownerColumn >= 0 && row[ownerColumn].GetString() == DatabaseModule.CoreSchemaOwner)
-            {
-                continue;
-            }
-
             batch.Add(row);
             if (batch.Count == perBatch)
             {
@@ -202,6 +204,47 @@ internal sealed class DatabaseRestore : IAsyncDisposable
         return count;
     }
 
+    /// <summary>SQLite runs in this process: one prepared single-row statement, executed per row, is several times faster than
+    /// compiling a large multi-row statement per batch.</summary>
+    private async Task<long> InsertEachAsync(string table, string columns, int width, IEnumerable<JsonElement> rows, CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.Transaction = _transaction;
+        var parameters = new DbParameter[width];
+        for (var c = 0; c < width; c++)
+        {
+            parameters[c] = command.CreateParameter();
+            parameters[c].ParameterName = $"@p{c}";
+            command.Parameters.Add(parameters[c]);
+        }
+
+        command.CommandText = $"INSERT INTO {table} ({columns}) VALUES ({string.Join(", ", parameters.Select(p => p.ParameterName))})";
+        await command.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        long count = 0;
+        foreach (var row in rows)
+        {
+            CheckWidth(table, width, row);
+            var c = 0;
+            foreach (var cell in row.EnumerateArray())
+            {
+                parameters[c++].Value = ToValue(cell);
+            }
+
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            count++;
+        }
+
+        return count;
+    }
+
+    private static void CheckWidth(string table, int width, JsonElement row)
+    {
+        if (row.GetArrayLength() != width)
+        {
+            throw new BackupException(BackupProblem.Damaged, $"A row of table {table} has {row.GetArrayLength()} values for {width} columns: the backup is inconsistent.");
+        }
+    }
+
     private async Task<int> InsertAsync(string table, string columns, int width, List<JsonElement> rows, CancellationToken cancellationToken)
     {
         await using var command = _connection.CreateCommand();
@@ -209,10 +252,7 @@ internal sealed class DatabaseRestore : IAsyncDisposable
         var values = new List<string>(rows.Count);
         for (var r = 0; r < rows.Count; r++)
         {
-            if (rows[r].GetArrayLength() != width)
-            {
-                throw new BackupException(BackupProblem.Damaged, $"A row of table {table} has {rows[r].GetArrayLength()} values for {width} columns: the backup is inconsistent.");
-            }
+            CheckWidth(table, width, rows[r]);
 
             var names = new string[width];
             var c = 0;

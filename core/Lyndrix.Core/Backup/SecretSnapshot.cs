@@ -4,7 +4,8 @@ namespace Lyndrix.Core.Backup;
 
 /// <summary>
 /// Reads every live secret of mount <c>lyndrix</c> as of one point in time, and makes a store hold exactly a given set.
-/// Neither backend offers a snapshot across keys, so the read is validated: after reading every key (its metadata and current
+/// The embedded store exports in one read snapshot (<see cref="IKeyValueTransfer"/>). Vault offers no snapshot across keys, so
+/// there the read is validated: after reading every key (its metadata and current
 /// data), the keys are listed and their current versions read again; a key whose version moved, or a key that appeared or
 /// went, is read again, until a pass finds no change. Versions only grow, so when none moved between a key's read and its
 /// check, every key held the read value at the moment between the two passes: the snapshot is that moment's state.
@@ -15,6 +16,14 @@ internal static class SecretSnapshot
 
     public static async Task<IReadOnlyList<SecretDump>> ReadAsync(IKeyValueStore store, Action<int, int>? progress, CancellationToken cancellationToken)
     {
+        if (store is IKeyValueTransfer transfer)
+        {
+            // One read snapshot holds every key as of one commit: nothing to check again.
+            var exported = await transfer.ExportAsync(cancellationToken).ConfigureAwait(false);
+            progress?.Invoke(exported.Count, exported.Count);
+            return exported.Select(s => new SecretDump(s.Path, s.Data, s.Version, s.MaxVersions, s.CreatedTime, s.UpdatedTime)).ToList();
+        }
+
         var listing = (IKeyValueListing)store;
         var history = (IKeyValueHistory)store;
         var captured = new Dictionary<string, Captured>(StringComparer.Ordinal);
@@ -57,42 +66,68 @@ internal static class SecretSnapshot
 
     /// <summary>Writes, rewrites and deletes secrets until <paramref name="store"/> holds exactly <paramref name="desired"/>
     /// (paths in <paramref name="keep"/> are left as they are). Secrets whose fields and <c>max_versions</c> already match are
-    /// not touched, so a repeated restore writes nothing.</summary>
+    /// not touched, so a repeated restore writes nothing. A store that imports (<see cref="IKeyValueTransfer.BeginImport"/>, the embedded
+    /// store) takes every change in one transaction: all land or none. Vault has no such transaction, so its changes go one
+    /// request per secret, <see cref="VaultConcurrency"/> at a time (keys are independent; a failure stops the rest and the
+    /// caller puts back what landed).</summary>
     /// <param name="step">Called before each change with the number of changes made so far (a failure there stops the sync).</param>
     /// <returns>How many secrets were written and deleted.</returns>
     public static async Task<(int Written, int Deleted)> SyncAsync(IKeyValueStore store, IReadOnlyList<SecretDump> desired, IReadOnlyList<SecretDump> current,
         IReadOnlySet<string> keep, Func<int, Task>? step, CancellationToken cancellationToken)
     {
-        var history = (IKeyValueHistory)store;
         var now = current.ToDictionary(s => s.Path, StringComparer.Ordinal);
         var wanted = desired.Where(s => !keep.Contains(s.Path)).ToDictionary(s => s.Path, StringComparer.Ordinal);
-        int written = 0, deleted = 0;
-        foreach (var gone in now.Keys.Where(p => !wanted.ContainsKey(p) && !keep.Contains(p)).Order(StringComparer.Ordinal))
-        {
-            await (step?.Invoke(written + deleted) ?? Task.CompletedTask).ConfigureAwait(false);
-            await store.DeleteAsync(gone, cancellationToken).ConfigureAwait(false);
-            deleted++;
-        }
+        var gone = now.Keys.Where(p => !wanted.ContainsKey(p) && !keep.Contains(p)).Order(StringComparer.Ordinal).ToList();
+        var changed = wanted.Values.Where(s => !(now.TryGetValue(s.Path, out var existing) && existing.SameContentAs(s)))
+            .OrderBy(s => s.Path, StringComparer.Ordinal).Select(s => (Secret: s, MaxVersions: MaxVersionsChange(now.GetValueOrDefault(s.Path), s))).ToList();
+        var changes = 0;
+        Task Step() => step?.Invoke(Interlocked.Increment(ref changes) - 1) ?? Task.CompletedTask;
 
-        foreach (var secret in wanted.Values.OrderBy(s => s.Path, StringComparer.Ordinal))
+        if (store is IKeyValueTransfer import)
         {
-            if (now.TryGetValue(secret.Path, out var existing) && existing.SameContentAs(secret))
+            using var batch = import.BeginImport();
+            foreach (var path in gone)
             {
-                continue;
+                await Step().ConfigureAwait(false);
+                batch.Delete(path);
             }
 
-            await (step?.Invoke(written + deleted) ?? Task.CompletedTask).ConfigureAwait(false);
-            if (existing is null ? secret.MaxVersions != 0 : existing.MaxVersions != secret.MaxVersions)
+            foreach (var (secret, maxVersions) in changed)
             {
-                await history.SetMaxVersionsAsync(secret.Path, secret.MaxVersions, cancellationToken).ConfigureAwait(false);
+                await Step().ConfigureAwait(false);
+                batch.Write(secret.Path, secret.Data, maxVersions);
             }
 
-            await store.WriteAsync(secret.Path, secret.Data, null, cancellationToken).ConfigureAwait(false);
-            written++;
+            await batch.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return (changed.Count, gone.Count);
         }
 
-        return (written, deleted);
+        var history = (IKeyValueHistory)store;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = VaultConcurrency, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(gone, parallel, async (path, token) =>
+        {
+            await Step().ConfigureAwait(false);
+            await store.DeleteAsync(path, token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        await Parallel.ForEachAsync(changed, parallel, async (change, token) =>
+        {
+            await Step().ConfigureAwait(false);
+            if (change.MaxVersions is { } maxVersions)
+            {
+                await history.SetMaxVersionsAsync(change.Secret.Path, maxVersions, token).ConfigureAwait(false);
+            }
+
+            await store.WriteAsync(change.Secret.Path, change.Secret.Data, null, token).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+        return (changed.Count, gone.Count);
     }
+
+    /// <summary>How many requests a sync keeps in flight against a store without imports (Vault).</summary>
+    public const int VaultConcurrency = 8;
+
+    /// <summary>The <c>max_versions</c> to set before writing <paramref name="secret"/> over <paramref name="existing"/>, or null when it already holds.</summary>
+    private static int? MaxVersionsChange(SecretDump? existing, SecretDump secret) =>
+        (existing is null ? secret.MaxVersions != 0 : existing.MaxVersions != secret.MaxVersions) ? secret.MaxVersions : null;
 
     private static async Task<Captured> ReadOneAsync(IKeyValueStore store, IKeyValueHistory history, string path, CancellationToken cancellationToken)
     {

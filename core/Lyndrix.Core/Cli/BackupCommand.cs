@@ -38,7 +38,10 @@ internal sealed class BackupCommand : ICliCommand
         "           saving it to STORAGE_DIR/backups/pre-restore-TIME.lbak. All or nothing: on any failure the database transaction\n" +
         "           is rolled back, tables the restore created are dropped and the secrets are put back. Works across backends\n" +
         "           (embedded + SQLite <-> Vault + MariaDB). The target keeps its own vault_keys.enc and database password\n" +
-        "           (core/lyndrix.core.database); --keyfile-out writes the archived vault_keys.enc to PATH. Stop the host first.\n" +
+        "           (core/lyndrix.core.database); --keyfile-out writes the archived vault_keys.enc to PATH (never over a file).\n" +
+        "           Refused (exit 9) while a host runs on the deployment: every host holds a shared lock in SECURITY_DIR/hosts/\n" +
+        "           for its lifetime; the message names each host (instance, pid) and how to stop it. A host does not start while\n" +
+        "           a restore runs. Hosts on other machines of a cluster are not seen: stop them all before restoring.\n" +
         "  drill    Restores FILE into a scratch deployment (embedded store + SQLite in a temporary folder), compares every\n" +
         "           row and secret with the backup, reports, and removes the scratch folder. Nothing else is touched.\n\n" +
         "The key: --passphrase-env NAME (the passphrase is read from variable NAME, never from the command line; at least 12\n" +
@@ -48,7 +51,7 @@ internal sealed class BackupCommand : ICliCommand
         "Exit codes: 0 done; 1 failed (a restore put everything back); 2 usage or configuration error; 3 wrong passphrase or\n" +
         "master key; 4 archive damaged (not a backup, truncated or altered); 5 written by a newer Lyndrix; 6 target not empty\n" +
         "(use --force); 7 database or secret store unreachable; 8 restore failed and putting the previous state back failed too\n" +
-        "(the message says what to do).";
+        "(the message says what to do); 9 a host or another restore runs on the target (the message names it).";
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
@@ -63,6 +66,13 @@ internal sealed class BackupCommand : ICliCommand
             _ => throw new CliUsageException($"Unknown sub-command '{action}': use create, verify, restore or drill."),
         };
 
+        parsed.AllowOnly(action switch
+        {
+            "create" => ["out", "passphrase-env"],
+            "verify" => ["passphrase-env", "json"],
+            "restore" => ["force", "passphrase-env", "keyfile-out"],
+            _ => ["passphrase-env"],
+        }, "backup " + action);
         var host = HostSettings.Load(context.Config, context.WorkingDirectory);
         try
         {
@@ -89,7 +99,7 @@ internal sealed class BackupCommand : ICliCommand
         }
 
         var (passphrase, source) = await KeyAsync(context, parsed, host, cancellationToken).ConfigureAwait(false);
-        await using var deployment = await BackupDeployment.OpenAsync(host, context.WorkingDirectory, initializeEmptyStore: false, cancellationToken).ConfigureAwait(false);
+        await using var deployment = await BackupDeployment.OpenAsync(host, context.WorkingDirectory, restoreTarget: false, cancellationToken).ConfigureAwait(false);
         var (archive, manifest) = await new BackupService(context.Error, TimeProvider.System).CreateAsync(deployment, passphrase, source, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -129,10 +139,16 @@ internal sealed class BackupCommand : ICliCommand
 
     private static async Task<int> RestoreAsync(CliContext context, CliArguments parsed, HostSettings host, string file, CancellationToken cancellationToken)
     {
+        var keyFileOut = parsed.Get("keyfile-out") is { } k ? Path.GetFullPath(k, context.WorkingDirectory) : null;
+        if (keyFileOut is not null && (File.Exists(keyFileOut) || Directory.Exists(keyFileOut)))
+        {
+            throw new CliUsageException($"{keyFileOut} exists; --keyfile-out never overwrites a file. Choose another path or move it away.");
+        }
+
         var (passphrase, source) = await KeyAsync(context, parsed, host, cancellationToken).ConfigureAwait(false);
         var contents = await OpenAsync(file, passphrase, cancellationToken).ConfigureAwait(false);
-        await using var deployment = await BackupDeployment.OpenAsync(host, context.WorkingDirectory, initializeEmptyStore: true, cancellationToken).ConfigureAwait(false);
-        var options = new RestoreOptions { Force = parsed.Has("force"), KeyFileOut = parsed.Get("keyfile-out") is { } k ? Path.GetFullPath(k, context.WorkingDirectory) : null };
+        await using var deployment = await BackupDeployment.OpenAsync(host, context.WorkingDirectory, restoreTarget: true, cancellationToken).ConfigureAwait(false);
+        var options = new RestoreOptions { Force = parsed.Has("force"), KeyFileOut = keyFileOut };
         var report = await new BackupService(context.Error, TimeProvider.System).RestoreAsync(deployment, contents, passphrase, source, options, cancellationToken)
             .ConfigureAwait(false);
         await context.Out.WriteLineAsync(
@@ -170,7 +186,7 @@ internal sealed class BackupCommand : ICliCommand
             };
             var scratchHost = HostSettings.Load(EnvironmentConfigSource.FromValues(values), scratch);
             await context.Error.WriteLineAsync($"Drill: restoring into a scratch deployment in {scratch}").ConfigureAwait(false);
-            await using var deployment = await BackupDeployment.OpenAsync(scratchHost, scratch, initializeEmptyStore: true, cancellationToken).ConfigureAwait(false);
+            await using var deployment = await BackupDeployment.OpenAsync(scratchHost, scratch, restoreTarget: true, cancellationToken).ConfigureAwait(false);
             var service = new BackupService(context.Error, TimeProvider.System);
             await service.RestoreAsync(deployment, contents, passphrase, source, new RestoreOptions(), cancellationToken).ConfigureAwait(false);
             var (database, _) = await DatabaseSnapshot.ReadAsync(deployment.Database, null, cancellationToken).ConfigureAwait(false);

@@ -44,6 +44,18 @@ internal sealed class CliArguments
 
     public string? Get(string name) => _options.TryGetValue(name, out var v) ? v : null;
 
+    /// <summary>Refuses options outside <paramref name="known"/>: a mistyped option must not be ignored silently.</summary>
+    /// <param name="command">The command as the user typed it, for the message ("backup restore").</param>
+    public void AllowOnly(IReadOnlyCollection<string> known, string command)
+    {
+        if (_options.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
+        {
+            throw new CliUsageException(known.Count == 0
+                ? $"'{command}' takes no option --{unknown}."
+                : $"'{command}' has no option --{unknown}; its options: {string.Join(", ", known.Select(k => "--" + k))}.");
+        }
+    }
+
     public string Require(string name) =>
         Get(name) ?? throw new CliUsageException($"Missing required option --{name}.");
 }

@@ -72,6 +72,12 @@ internal static class LyndrixCli
             await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return 1;
         }
+        catch (Hosting.DeploymentBusyException ex)
+        {
+            // A restore runs on this deployment: the message names it and says when to start again.
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return 1;
+        }
         catch (ConfigurationException ex)
         {
             // Settings problems already name each variable and what to set; the command's help would only bury them.

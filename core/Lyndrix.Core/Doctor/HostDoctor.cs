@@ -31,6 +31,9 @@ internal sealed class HostDoctor(
 {
     public const string ProbePath = "core/doctor-probe";
 
+    /// <summary>The folder the probe secret lives in: listing it proves the token may list.</summary>
+    private const string ProbeFolder = "core/";
+
     private const string DataPolicyLine = "path \"lyndrix/data/*\" { capabilities = [\"create\", \"read\", \"update\", \"patch\", \"delete\"] }";
     private const string MetadataPolicyLine = "path \"lyndrix/metadata/*\" { capabilities = [\"read\", \"list\", \"delete\"] }";
 
@@ -128,6 +131,8 @@ internal sealed class HostDoctor(
             ("read", "read on lyndrix/data/" + ProbePath, DataPolicyLine, () => store.ReadAsync(ProbePath, cancellationToken)),
             ("read metadata", "read on lyndrix/metadata/" + ProbePath, MetadataPolicyLine,
                 () => store is IKeyValueHistory history ? history.ReadMetadataAsync(ProbePath, cancellationToken) : Task.CompletedTask),
+            ("list", "list on lyndrix/metadata/" + ProbeFolder, MetadataPolicyLine,
+                () => store is IKeyValueListing listing ? listing.ListFolderAsync(ProbeFolder, cancellationToken) : Task.CompletedTask),
             ("delete", "delete on lyndrix/metadata/" + ProbePath, MetadataPolicyLine, () => store.DeleteAsync(ProbePath, cancellationToken)),
         };
         foreach (var (operation, capability, line, run) in steps)
@@ -147,7 +152,7 @@ internal sealed class HostDoctor(
             }
         }
 
-        return DoctorCheck.Passed("secret_access", "The host's token may write, read, inspect and delete secrets under lyndrix/.");
+        return DoctorCheck.Passed("secret_access", "The host's token may write, read, inspect, list and delete secrets under lyndrix/.");
     }
 
     private static bool IsPermissionDenied(Exception ex) =>

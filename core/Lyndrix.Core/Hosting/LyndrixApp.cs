@@ -96,6 +96,9 @@ internal static class LyndrixApp
         services.AddSingleton(new EventBusOptions());
         services.AddSingleton<EventBus>();
         services.AddSingleton<TaskTracker>();
+
+        // First of the host's services: a restore running on this deployment stops the start before anything opens.
+        services.AddHostedService<DeploymentLockService>();
         services.AddSingleton<BootState>();
         services.AddSingleton<MaintenanceState>();
         services.AddHostedService(sp =>

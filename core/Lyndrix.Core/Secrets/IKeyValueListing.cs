@@ -6,4 +6,8 @@ internal interface IKeyValueListing
 {
     /// <summary>Every path that has key metadata (live, soft-deleted or destroyed current version), in ordinal order.</summary>
     Task<IReadOnlyList<string>> ListPathsAsync(CancellationToken cancellationToken);
+
+    /// <summary>The names directly under <paramref name="folder"/> (empty or ending in <c>/</c>), sub-folders ending in <c>/</c>,
+    /// in ordinal order: one <c>LIST metadata/FOLDER</c>, what the doctor asks to prove the token may list.</summary>
+    Task<IReadOnlyList<string>> ListFolderAsync(string folder, CancellationToken cancellationToken);
 }

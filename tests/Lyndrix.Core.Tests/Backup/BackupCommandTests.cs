@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Json;
 using Lyndrix.Core.Backup;
 using Lyndrix.Core.Secrets.KeyFile;
 using Lyndrix.Core.Tests.Backup.Support;
@@ -262,6 +263,84 @@ public sealed class BackupCommandTests : IDisposable
         Assert.That((await source.CliAsync(null, "backup", "explode")).Code, Is.EqualTo(2));
         var help = await source.CliAsync(null, "backup", "--help");
         Assert.That(help.Out, Does.Contain("Exit codes"));
+    }
+
+    [Test]
+    public async Task Verify_json_reports_the_manifest_and_a_mistyped_or_unset_option_exits_2_before_anything_runs()
+    {
+        using var source = await SeededSourceAsync();
+        Assert.That((await source.CliAsync(null, "backup", "create", "--out", Archive)).Code, Is.Zero);
+        var json = await source.CliAsync(null, "backup", "verify", Archive, "--json");
+        Assert.That(json.Code, Is.Zero, json.Error);
+        using (var document = JsonDocument.Parse(json.Out))
+        {
+            var manifest = document.RootElement.GetProperty("manifest");
+            Assert.That(document.RootElement.GetProperty("status").GetString(), Is.EqualTo("intact"));
+            Assert.That(manifest.GetProperty("secrets").GetInt32(), Is.EqualTo(12));
+            Assert.That(manifest.GetProperty("parts").EnumerateArray().Select(p => p.GetProperty("name").GetString()), Does.Contain("vault_keys.enc"));
+        }
+
+        using var target = TestDeployment.Embedded(_dir.Path, "target");
+        var typo = await target.CliAsync(null, "backup", "restore", Archive, "--keyfile-our", _dir.File("keys.enc"));
+        Assert.That(typo.Code, Is.EqualTo(2), typo.Error);
+        Assert.That(typo.Error, Does.Contain("'backup restore' has no option --keyfile-our").And.Contain("--keyfile-out"));
+        var flagElsewhere = await source.CliAsync(null, "backup", "drill", Archive, "--force");
+        Assert.That(flagElsewhere.Code, Is.EqualTo(2), flagElsewhere.Error);
+        var unset = await target.CliAsync(null, "backup", "restore", Archive, "--passphrase-env", "NO_SUCH_BACKUP_PASS");
+        Assert.That(unset.Code, Is.EqualTo(2), unset.Error);
+        Assert.That(unset.Error, Does.Contain("NO_SUCH_BACKUP_PASS, which is not set"));
+        Assert.That(Directory.Exists(Path.Combine(target.Root, "security")), Is.False, "no refused restore touched the target");
+    }
+
+    [Test]
+    public async Task Keyfile_out_writes_the_archived_key_file_owner_only_never_over_a_file_and_never_from_a_backup_without_one()
+    {
+        using var source = await SeededSourceAsync();
+        Assert.That((await source.CliAsync(null, "backup", "create", "--out", Archive)).Code, Is.Zero);
+        var sourceKeyFile = await File.ReadAllBytesAsync(Path.Combine(source.Root, "security", VaultKeyFile.FileName));
+
+        using var target = TestDeployment.Embedded(_dir.Path, "target");
+        var keyOut = _dir.File("archived-vault_keys.enc");
+        var restored = await target.CliAsync(null, "backup", "restore", Archive, "--keyfile-out", keyOut);
+        Assert.That(restored.Code, Is.Zero, restored.Error);
+        Assert.Multiple(async () =>
+        {
+            Assert.That(await File.ReadAllBytesAsync(keyOut), Is.EqualTo(sourceKeyFile), "the archived key file, byte for byte");
+            Assert.That(await File.ReadAllBytesAsync(Path.Combine(target.Root, "security", VaultKeyFile.FileName)), Is.Not.EqualTo(sourceKeyFile),
+                "the target keeps its own key file, which opens its own store");
+            Assert.That(restored.Out, Does.Contain(keyOut));
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.That(File.GetUnixFileMode(keyOut), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+            }
+        });
+
+        // An existing file is never overwritten, and the target is not touched.
+        using var second = TestDeployment.Embedded(_dir.Path, "second");
+        var existing = _dir.File("existing.enc");
+        await File.WriteAllTextAsync(existing, "keep me");
+        var refused = await second.CliAsync(null, "backup", "restore", Archive, "--keyfile-out", existing);
+        Assert.That(refused.Code, Is.EqualTo(2), refused.Error);
+        Assert.That(refused.Error, Does.Contain("never overwrites"));
+        Assert.That(await File.ReadAllTextAsync(existing), Is.EqualTo("keep me"));
+        Assert.That(Directory.Exists(Path.Combine(second.Root, "security")), Is.False);
+
+        // A backup whose source opened Vault with a token holds no key file: refused before anything changes.
+        var contents = await BackupService.OpenAsync(await File.ReadAllBytesAsync(Archive), TestDeployment.MasterKey, "test", CancellationToken.None);
+        var parts = contents.Parts.Where(p => p.Key != BackupManifest.KeyFilePart).ToDictionary(p => p.Key, p => p.Value);
+        var withoutKey = new BackupContents(contents.Manifest with { Parts = contents.Manifest.Parts.Where(p => p.Name != BackupManifest.KeyFilePart).ToList() }, parts);
+        var tokenBackup = _dir.File("token-source.lbak");
+        await File.WriteAllBytesAsync(tokenBackup, BackupArchiveCodec.Encrypt(withoutKey.Pack(), TestDeployment.MasterKey, BackupArchiveCodec.MasterKeySource,
+            new Argon2Parameters(1, 64, 1), DateTimeOffset.UtcNow));
+        using var third = TestDeployment.Embedded(_dir.Path, "third");
+        await third.SeedAsync(tag: "t", secrets: 2, rows: 3);
+        var before = await third.StateAsync();
+        var nothing = _dir.File("nothing.enc");
+        var noKey = await third.CliAsync(null, "backup", "restore", tokenBackup, "--force", "--keyfile-out", nothing);
+        Assert.That(noKey.Code, Is.EqualTo(1), noKey.Error);
+        Assert.That(noKey.Error, Does.Contain("holds no vault_keys.enc").And.Contain("Nothing was changed"));
+        Assert.That(File.Exists(nothing), Is.False);
+        Assert.That(before.DifferencesFrom(await third.StateAsync()), Is.Empty);
     }
 
     [TestCase("table:users")]

@@ -17,6 +17,12 @@ public sealed class DoctorVaultTests
         path "sys/internal/ui/mounts/lyndrix" { capabilities = ["read"] }
         """;
 
+    private const string NoListPolicy = """
+        path "lyndrix/data/*" { capabilities = ["create", "read", "update", "patch", "delete"] }
+        path "lyndrix/metadata/*" { capabilities = ["read", "delete"] }
+        path "sys/internal/ui/mounts/lyndrix" { capabilities = ["read"] }
+        """;
+
     private TempDirectory _dir = null!;
     private VaultDoubleServer _vault = null!;
 
@@ -76,6 +82,43 @@ public sealed class DoctorVaultTests
             Assert.That(access.GetProperty("status").GetString(), Is.EqualTo("fail"));
             Assert.That(access.GetProperty("message").GetString(), Does.Contain("may not delete").And.Contain("delete on lyndrix/metadata/"));
             Assert.That(access.GetProperty("fix").GetString(), Does.Contain("path \"lyndrix/metadata/*\" { capabilities = [\"read\", \"list\", \"delete\"] }"));
+        });
+    }
+
+    [Test]
+    public async Task A_token_whose_policy_lacks_list_is_named_with_the_policy_line_that_grants_it()
+    {
+        _vault.PutPolicy("lyndrix-no-list", NoListPolicy);
+        await using var host = await HostHarness.StartAsync(Env(_vault.CreateToken(["default", "lyndrix-no-list"], TimeSpan.FromHours(1))));
+        await host.Get<Lyndrix.Core.Events.EventBus>().WaitForAsync(CoreTopics.SystemBootComplete, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var report = await DoctorAsync(host);
+        var access = Check(report, "secret_access");
+        Assert.Multiple(() =>
+        {
+            Assert.That(report.GetProperty("exit_code").GetInt32(), Is.EqualTo(2), report.ToString());
+            Assert.That(access.GetProperty("status").GetString(), Is.EqualTo("fail"));
+            Assert.That(access.GetProperty("message").GetString(), Does.Contain("may not list").And.Contain("list on lyndrix/metadata/core/"));
+            Assert.That(access.GetProperty("fix").GetString(), Does.Contain("path \"lyndrix/metadata/*\" { capabilities = [\"read\", \"list\", \"delete\"] }"));
+        });
+    }
+
+    [Test]
+    public async Task A_token_without_the_mount_fails_the_mount_check_offline_with_the_policy_lines_to_add()
+    {
+        var env = Env(_vault.CreateToken(["default"], TimeSpan.FromHours(1)));
+        env["LYNDRIX_BOOT_STEP_TIMEOUT"] = "5";
+        var output = new StringWriter();
+        var context = new Lyndrix.Core.Cli.CliContext(new StringReader(""), output, output, Lyndrix.Core.Configuration.EnvironmentConfigSource.FromValues(env), _dir.Path);
+        var code = await Lyndrix.Core.Cli.LyndrixCli.RunAsync(["doctor", "--offline", "--wait", "8"], context);
+        var text = output.ToString();
+        Assert.Multiple(() =>
+        {
+            Assert.That(code, Is.EqualTo(2), text);
+            Assert.That(text, Does.Match(@"(?m)^OK\s+secret_store\s"));
+            Assert.That(text, Does.Match(@"(?m)^FAIL\s+secret_mount\s+The secret store did not open"));
+            Assert.That(text, Does.Contain("sys/internal/ui/mounts/lyndrix").And.Contain("path \"lyndrix/data/*\""));
+            Assert.That(text, Does.Not.Contain(env["VAULT_TOKEN"]));
         });
     }
 

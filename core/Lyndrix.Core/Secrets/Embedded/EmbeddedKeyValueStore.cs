@@ -11,8 +11,11 @@ namespace Lyndrix.Core.Secrets.Embedded;
 /// sequence; a read of the latest version touches one row. Microsoft.Data.Sqlite runs synchronously, so these methods
 /// complete synchronously too (a write may wait up to the busy timeout for another process's lock).
 /// </summary>
-internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeProvider time, int defaultMaxVersions) : IKeyValueStore, IKeyValueHistory, IKeyValueListing
+internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeProvider time, int defaultMaxVersions)
+    : IKeyValueStore, IKeyValueHistory, IKeyValueListing, IKeyValueTransfer
 {
+    private const string DeleteKeySql = "DELETE FROM versions WHERE path = $path; DELETE FROM secrets WHERE path = $path;";
+
     public Task<IReadOnlyList<string>> ListPathsAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -30,6 +33,22 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
             paths.Sort(StringComparer.Ordinal);
             return paths;
         }));
+    }
+
+    public async Task<IReadOnlyList<string>> ListFolderAsync(string folder, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (folder.Length > 0 && !folder.EndsWith('/'))
+        {
+            folder += "/";
+        }
+
+        var paths = await ListPathsAsync(cancellationToken).ConfigureAwait(false);
+        return paths.Where(p => p.StartsWith(folder, StringComparison.Ordinal)).Select(p => ChildName(p[folder.Length..]))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+
+        // "a/b/c" under the folder is its sub-folder "a/"; "c" is a key.
+        static string ChildName(string rest) => rest.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? rest[..(slash + 1)] : rest;
     }
 
     public Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken)
@@ -58,34 +77,73 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
         }));
     }
 
-    public async Task<int> WriteAsync(string path, IReadOnlyDictionary<string, string> data, int? cas, CancellationToken cancellationToken)
+    public Task<int> WriteAsync(string path, IReadOnlyDictionary<string, string> data, int? cas, CancellationToken cancellationToken)
     {
         ValidatePath(path);
         ArgumentNullException.ThrowIfNull(data);
         cancellationToken.ThrowIfCancellationRequested();
+        return WriteTransactionAsync(path, (session, transaction) => WriteVersion(session, transaction, path, data, cas), cancellationToken);
+    }
+
+    public IKeyValueImportBatch BeginImport() => new EmbeddedImportBatch(backend, this);
+
+    public Task<IReadOnlyList<KvExportedSecret>> ExportAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Use<IReadOnlyList<KvExportedSecret>>(session =>
+        {
+            // One statement reads in one snapshot of the write-ahead log: every secret as of the same commit.
+            using var command = session.Connection.CreateCommand();
+            command.CommandText = """
+                SELECT s.path, s.max_versions, s.created_time, s.updated_time, v.version, v.deletion_time, v.destroyed, v.ciphertext
+                FROM secrets s JOIN versions v ON v.path = s.path AND v.version = (SELECT max(version) FROM versions WHERE path = s.path)
+                ORDER BY s.path
+                """;
+            var secrets = new List<KvExportedSecret>();
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (!reader.IsDBNull(5) || reader.GetInt64(6) != 0)
+                {
+                    continue;
+                }
+
+                var (path, version) = (reader.GetString(0), reader.GetInt32(4));
+                var data = Decrypt(session, path, version, reader.GetFieldValue<byte[]>(7));
+                secrets.Add(new KvExportedSecret(path, data, version, reader.GetInt32(1), Parse(reader.GetString(2)), Parse(reader.GetString(3))));
+            }
+
+            // SQLite's BINARY order is the bytes of UTF-8, which is not .NET's ordinal (UTF-16) order for every character.
+            secrets.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+            return secrets;
+        }));
+    }
+
+    /// <summary>Adds a version of <paramref name="path"/> inside the caller's write transaction: checks <paramref name="cas"/>,
+    /// prunes versions beyond <c>max_versions</c>. The one place a version is written (single writes and imports).</summary>
+    /// <returns>The new version number.</returns>
+    internal int WriteVersion(EmbeddedStoreSession session, SqliteTransaction transaction, string path, IReadOnlyDictionary<string, string> data, int? cas)
+    {
         var plaintext = JsonSerializer.SerializeToUtf8Bytes(data);
         try
         {
-            return await WriteTransactionAsync(path, (session, transaction) =>
+            var (current, maxVersions) = CurrentVersion(session, transaction, path);
+            if (cas is { } expected && expected != current)
             {
-                var (current, maxVersions) = CurrentVersion(session, transaction, path);
-                if (cas is { } expected && expected != current)
-                {
-                    throw new KvCasMismatchException(path);
-                }
+                throw new KvCasMismatchException(path);
+            }
 
-                var version = current + 1;
-                var now = Format(time.GetUtcNow());
-                var sealedValue = EmbeddedCipher.Seal(session.Aead, plaintext, EmbeddedCipher.SecretAssociatedData(path, version));
-                Execute(session, transaction, """
-                    INSERT INTO versions (path, version, created_time, deletion_time, destroyed, ciphertext) VALUES ($path, $version, $now, NULL, 0, $ciphertext);
-                    INSERT INTO secrets (path, current_version, max_versions, created_time, updated_time) VALUES ($path, $version, 0, $now, $now)
-                        ON CONFLICT (path) DO UPDATE SET current_version = excluded.current_version, updated_time = excluded.updated_time;
-                    DELETE FROM versions WHERE path = $path AND version <= $version - $keep;
-                    """, ("$path", path), ("$version", version), ("$now", now), ("$ciphertext", sealedValue),
-                    ("$keep", maxVersions > 0 ? maxVersions : defaultMaxVersions));
-                return version;
-            }, cancellationToken).ConfigureAwait(false);
+            var version = current + 1;
+            var now = Format(time.GetUtcNow());
+            var sealedValue = EmbeddedCipher.Seal(session.Aead, plaintext, EmbeddedCipher.SecretAssociatedData(path, version));
+            Execute(session, transaction, """
+                INSERT INTO versions (path, version, created_time, deletion_time, destroyed, ciphertext) VALUES ($path, $version, $now, NULL, 0, $ciphertext);
+                INSERT INTO secrets (path, current_version, max_versions, created_time, updated_time) VALUES ($path, $version, 0, $now, $now)
+                    ON CONFLICT (path) DO UPDATE SET current_version = excluded.current_version, updated_time = excluded.updated_time;
+                DELETE FROM versions WHERE path = $path AND version <= $version - $keep;
+                """, ("$path", path), ("$version", version), ("$now", now), ("$ciphertext", sealedValue),
+                ("$keep", maxVersions > 0 ? maxVersions : defaultMaxVersions));
+            return version;
         }
         finally
         {
@@ -93,8 +151,18 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
         }
     }
 
-    public Task DeleteAsync(string path, CancellationToken cancellationToken) =>
-        Change(path, "DELETE FROM versions WHERE path = $path; DELETE FROM secrets WHERE path = $path;", null, cancellationToken);
+    /// <summary>Sets <c>max_versions</c> of <paramref name="path"/> (creating its key metadata) inside the caller's write transaction.</summary>
+    internal void SetMaxVersions(EmbeddedStoreSession session, SqliteTransaction transaction, string path, int maxVersions) =>
+        Execute(session, transaction, """
+            INSERT INTO secrets (path, current_version, max_versions, created_time, updated_time) VALUES ($path, 0, $max, $now, $now)
+                ON CONFLICT (path) DO UPDATE SET max_versions = excluded.max_versions, updated_time = excluded.updated_time
+            """, ("$path", path), ("$max", maxVersions), ("$now", Format(time.GetUtcNow())));
+
+    /// <summary>Removes every version and the key metadata of <paramref name="path"/> inside the caller's write transaction.</summary>
+    internal static void DeleteKey(EmbeddedStoreSession session, SqliteTransaction transaction, string path) =>
+        Execute(session, transaction, DeleteKeySql, ("$path", path));
+
+    public Task DeleteAsync(string path, CancellationToken cancellationToken) => Change(path, DeleteKeySql, null, cancellationToken);
 
     public Task DeleteVersionsAsync(string path, IReadOnlyCollection<int> versions, CancellationToken cancellationToken) =>
         Change(path, "UPDATE versions SET deletion_time = $now WHERE path = $path AND version = $v AND deletion_time IS NULL AND destroyed = 0", versions,
@@ -122,11 +190,7 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
         ArgumentOutOfRangeException.ThrowIfNegative(maxVersions);
         await WriteTransactionAsync(path, (session, transaction) =>
         {
-            var now = Format(time.GetUtcNow());
-            Execute(session, transaction, """
-                INSERT INTO secrets (path, current_version, max_versions, created_time, updated_time) VALUES ($path, 0, $max, $now, $now)
-                    ON CONFLICT (path) DO UPDATE SET max_versions = excluded.max_versions, updated_time = excluded.updated_time
-                """, ("$path", path), ("$max", maxVersions), ("$now", now));
+            SetMaxVersions(session, transaction, path, maxVersions);
             return 0;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -225,11 +289,9 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
             broken = false;
             throw;
         }
-        catch (SqliteException ex) when (ex.SqliteErrorCode is 5 /* BUSY */ or 6 /* LOCKED */)
+        catch (SqliteException ex) when (IsLocked(ex))
         {
-            throw new SecretBackendUnreachableException(
-                $"The embedded secret store {connections.Path} stayed locked by another process for {EmbeddedStoreDatabase.BusyTimeout.TotalSeconds:0} s " +
-                $"while writing '{path}'; nothing was written. Is a long-running command (a backup?) holding it?", ex);
+            throw Locked(connections, $"'{path}'", ex);
         }
         finally
         {
@@ -239,6 +301,13 @@ internal sealed class EmbeddedKeyValueStore(EmbeddedSecretBackend backend, TimeP
         await backend.AdvanceMarkAsync(connections.StoreId, sequence, cancellationToken).ConfigureAwait(false);
         return result;
     }
+
+    internal static bool IsLocked(SqliteException ex) => ex.SqliteErrorCode is 5 /* BUSY */ or 6 /* LOCKED */;
+
+    /// <param name="what">What was being written ("'plugins/x'", "an import of 10,000 secrets").</param>
+    internal static SecretBackendUnreachableException Locked(EmbeddedStoreConnections connections, string what, SqliteException ex) =>
+        new($"The embedded secret store {connections.Path} stayed locked by another process for {EmbeddedStoreDatabase.BusyTimeout.TotalSeconds:0} s " +
+            $"while writing {what}; nothing was written. Is a long-running command (a backup?) holding it?", ex);
 
     private T Use<T>(Func<EmbeddedStoreSession, T> work)
     {

@@ -32,6 +32,13 @@ internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<
         return paths;
     }
 
+    public async Task<IReadOnlyList<string>> ListFolderAsync(string folder, CancellationToken cancellationToken)
+    {
+        EnsureOpen();
+        var keys = await Guard(() => client.ListKvAsync(mount, folder, cancellationToken), "list", "metadata", folder);
+        return keys.Order(StringComparer.Ordinal).ToList();
+    }
+
     public Task<KvReadResult> ReadAsync(string path, CancellationToken cancellationToken) => ReadAsync(path, null, cancellationToken);
 
     public Task<KvReadResult> ReadVersionAsync(string path, int version, CancellationToken cancellationToken)
