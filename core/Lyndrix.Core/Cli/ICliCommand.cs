@@ -8,6 +8,9 @@ internal interface ICliCommand
     /// <summary>One line for <c>lyndrix --help</c>.</summary>
     string Summary { get; }
 
+    /// <summary>Started by the host itself (a child it needs), never by an operator: left out of the general help.</summary>
+    bool IsInternal => false;
+
     /// <summary>The full text of <c>lyndrix NAME --help</c>.</summary>
     string Help { get; }
 

@@ -16,10 +16,11 @@ internal static class LyndrixCli
         new DoctorCommand(),
         new BackupCommand(),
         new Modules.Isolation.PluginHostCommand(),
+        new Modules.HeldRootsCommand(),
     ];
 
-    /// <summary>The commands an operator uses; the host's internal child command is left out of the general help.</summary>
-    public static IEnumerable<ICliCommand> VisibleCommands => Commands.Where(c => c.Name != Modules.Isolation.PluginHostCommand.CommandName);
+    /// <summary>The commands an operator uses; the host's internal child commands are left out of the general help.</summary>
+    public static IEnumerable<ICliCommand> VisibleCommands => Commands.Where(c => !c.IsInternal);
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken = default)
     {

@@ -16,9 +16,15 @@ internal sealed class LoadedPlugin
         _loader = loader;
         _moduleType = moduleType;
         ModuleTypeName = moduleType.FullName ?? moduleType.Name;
+        // AssemblyLoadContext.ToString() ends with "#<id>", the context's number for the life of the process.
+        var name = loader.LoadContext.ToString();
+        ContextId = long.TryParse(name.AsSpan(name.LastIndexOf('#') + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : -1;
     }
 
     public string ModuleTypeName { get; }
+
+    /// <summary>The load context's id (-1 if unknown): how an inspection of the process finds it after unloading.</summary>
+    public long ContextId { get; }
 
     public bool IsUnloaded => _loader is null;
 

@@ -173,6 +173,7 @@ internal sealed class PluginActivator(
         }
 
         entry.Code = null;
+        var contextId = code.ContextId;
         var context = code.Unload();
         logger.LogDebug("Plugin {Id}: framework type caches cleared ({Handlers})", entry.Id, string.Join(", ", ClearFrameworkCaches(context)));
         var (collected, passes) = await LoadContextCollector.WaitAsync(context, settings.UnloadTimeout, cancellationToken).ConfigureAwait(false);
@@ -193,14 +194,17 @@ internal sealed class PluginActivator(
             roots.Add("it still has event subscriptions");
         }
 
-        roots.Add("a thread, timer or static field outside the context may hold one of its types");
         lock (entry.HeldContexts)
         {
             entry.HeldContexts.Add(context);
         }
 
+        var held = settings.ExplainCommand is { } command && contextId >= 0
+            ? await new HeldContextExplainer(command).ExplainAsync(contextId, cancellationToken).ConfigureAwait(false)
+            : ["a thread, timer or static field outside the context may hold one of its types (LYNDRIX_PLUGIN_UNLOAD_EXPLAIN=true names it)"];
         var detail = $"The load context was still alive after {settings.UnloadTimeout.TotalSeconds:0.###}s ({passes} GC passes; LYNDRIX_PLUGIN_UNLOAD_TIMEOUT): " +
-                     $"something still references the plugin's code. Likely: {string.Join("; ", roots)}. The memory is freed once that reference goes; a host restart frees it for sure.";
+                     $"something still references the plugin's code. {(roots.Count > 0 ? $"Likely: {string.Join("; ", roots)}. " : "")}" +
+                     $"Held by: {string.Join(" | ", held)}. The memory is freed once that reference goes; a host restart frees it for sure.";
         logger.LogWarning("Plugin {Id} did not unload: {Detail}", entry.Id, detail);
         return (false, detail);
     }

@@ -21,6 +21,10 @@ internal sealed record PluginRuntimeSettings
     /// <summary><c>LYNDRIX_PLUGIN_UNLOAD_TIMEOUT</c> (10 s): how long unload waits for the load context to be collected.</summary>
     public required TimeSpan UnloadTimeout { get; init; }
 
+    /// <summary><c>LYNDRIX_PLUGIN_UNLOAD_EXPLAIN</c> (true): after a failed unload, how to start the host's own executable to name
+    /// what holds the plugin's code (<see cref="HeldContextExplainer"/>); null: not inspected.</summary>
+    public IReadOnlyList<string>? ExplainCommand { get; init; }
+
     public static PluginRuntimeSettings Read(HostSettings host)
     {
         var r = new SettingsReader(host.Source, AppContext.BaseDirectory);
@@ -31,6 +35,7 @@ internal sealed record PluginRuntimeSettings
             SetupTimeout = host.PluginSetupTimeout,
             TeardownTimeout = r.Seconds("LYNDRIX_PLUGIN_TEARDOWN_TIMEOUT", 10, 0.1, 3600),
             UnloadTimeout = r.Seconds("LYNDRIX_PLUGIN_UNLOAD_TIMEOUT", 10, 0.1, 600),
+            ExplainCommand = r.Bool("LYNDRIX_PLUGIN_UNLOAD_EXPLAIN", true) ? Isolation.IsolationSettings.HostCommand() : null,
         };
         r.ThrowIfInvalid();
         return settings;

@@ -62,6 +62,10 @@ internal sealed class PluginHarness : IAsyncDisposable
 
     public TimeSpan UnloadTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Set before <see cref="Runtime"/> is first used: a failed unload is inspected by the real <c>lyndrix</c>
+    /// executable (built with the solution), as the host does by default.</summary>
+    public bool ExplainHeld { get; set; }
+
     /// <summary>Set before <see cref="Runtime"/> is first used; trust mode 'any' when null.</summary>
     public Lyndrix.Core.Modules.Trust.PluginTrustVerifier? Trust { get; set; }
 
@@ -91,6 +95,7 @@ internal sealed class PluginHarness : IAsyncDisposable
             SetupTimeout = SetupTimeout,
             TeardownTimeout = TeardownTimeout,
             UnloadTimeout = UnloadTimeout,
+            ExplainCommand = ExplainHeld ? ["dotnet", Lyndrix.Core.Tests.Support.HostProcess.Executable] : null,
         },
         Bus, Tasks, Secrets, Providers, States, Config, _loggers, trust: Trust, isolation: Isolation);
 

@@ -88,6 +88,23 @@ public sealed class PluginUnloadTests
     }
 
     [Test]
+    public async Task A_failed_unload_names_the_static_field_that_holds_the_plugin()
+    {
+        // The commonest leak: a handler on a process-wide event, never removed. The host must say which field, not guess.
+        _host.UnloadTimeout = TimeSpan.FromMilliseconds(300);
+        _host.ExplainHeld = true;
+        _host.AddProbe("leaky", ProbeManifest.Create("test.leaky", new Dictionary<string, string> { ["process_exit"] = "true" }));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        Assert.That(_host.Runtime.Get("test.leaky")!.State, Is.EqualTo(PluginState.Active));
+
+        var result = await _host.Runtime.UnloadAsync("test.leaky", CancellationToken.None);
+        await TestContext.Progress.WriteLineAsync(result.Detail);
+        Assert.That(result.Unloaded, Is.False);
+        Assert.That(result.Detail, Does.Contain("Held by: static field System.AppDomain.s_domain: System.AppDomain.ProcessExit").And.Contain("Probe.ProbeModule"), result.Detail);
+        Assert.That(result.Plugin.HeldContexts, Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task A_plugin_that_serialized_with_Newtonsoft_Json_and_System_Text_Json_unloads()
     {
         var report = _host.Record("isolation:report");

@@ -10,11 +10,13 @@ namespace Probe;
 /// loop until cancelled), emit_on_setup = topic, teardown = ok|throw|hang, catch_denied = true (permission errors are
 /// reported on probe:denied instead of failing setup), health = ok|degraded|throw|hang, crash_after_ms = N (FailFast after N ms),
 /// teardown = wedge (starts a foreground thread that never ends, then hangs: its process cannot exit by itself),
-/// allocate_mb = N (after setup, a thread allocates N MB and keeps it: past a memory limit, the process dies).
+/// allocate_mb = N (after setup, a thread allocates N MB and keeps it: past a memory limit, the process dies),
+/// process_exit = true (subscribes to AppDomain.ProcessExit and never unsubscribes: the commonest way a plugin pins its code).
 /// </summary>
 public sealed class ProbeModule : ILyndrixModule
 {
     private IModuleContext? _context;
+    private int _exits;
 
     public async Task SetupAsync(IModuleContext context, CancellationToken cancellationToken)
     {
@@ -122,8 +124,16 @@ public sealed class ProbeModule : ILyndrixModule
             }) { IsBackground = true }.Start();
         }
 
+        if (Setting("process_exit") == "true")
+        {
+            AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        }
+
         context.Logger.LogProbe("probe {0} set up", id);
     }
+
+    // Does nothing at exit (the host's logging may be gone by then); being subscribed is the point.
+    private void OnProcessExit(object? sender, EventArgs e) => _exits++;
 
     public async Task TeardownAsync(CancellationToken cancellationToken)
     {

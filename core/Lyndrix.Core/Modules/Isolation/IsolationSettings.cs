@@ -82,17 +82,26 @@ internal sealed record IsolationSettings
     /// <summary>The child's whole environment: what .NET needs to start, and the GC heap limit; nothing of the host's.</summary>
     public IEnumerable<(string Name, string Value)> ChildEnvironment(string id)
     {
+        foreach (var variable in DotnetEnvironment())
+        {
+            yield return variable;
+        }
+
+        if (MemoryLimitMb(id) is { } mb)
+        {
+            yield return ("DOTNET_GCHeapHardLimit", "0x" + ((long)mb * 1024 * 1024).ToString("x", CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>All that a child the host starts from its own executable gets: what .NET needs to start, nothing of the host's.</summary>
+    public static IEnumerable<(string Name, string Value)> DotnetEnvironment()
+    {
         yield return ("PATH", "/usr/local/bin:/usr/bin:/bin");
         yield return ("DOTNET_CLI_TELEMETRY_OPTOUT", "1");
         yield return ("DOTNET_NOLOGO", "1");
         if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root)
         {
             yield return ("DOTNET_ROOT", root);
-        }
-
-        if (MemoryLimitMb(id) is { } mb)
-        {
-            yield return ("DOTNET_GCHeapHardLimit", "0x" + ((long)mb * 1024 * 1024).ToString("x", CultureInfo.InvariantCulture));
         }
     }
 }

@@ -14,6 +14,8 @@ internal sealed class PluginHostCommand : ICliCommand
 
     public string Name => CommandName;
 
+    public bool IsInternal => true;
+
     public string Summary => "(internal) Runs one isolated plugin for a host; started by the host itself.";
 
     public string Help => "Usage: lyndrix plugin-host\n\nStarted by the host itself for each plugin with isolation 'process': serves one plugin over its\n" +
