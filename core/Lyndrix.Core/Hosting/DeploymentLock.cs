@@ -47,23 +47,29 @@ internal sealed class DeploymentLock : IDisposable
             return [];
         }
 
-        var holders = new List<DeploymentHolder>();
+        return [.. Records(folder).Select(r => r.Holder).Where(h => h.MayBeAlive)];
+    }
+
+    /// <summary>The holders' descriptions in the folder, by file; one being written or removed right now, or not ours, is skipped.</summary>
+    private static IEnumerable<(string File, DeploymentHolder Holder)> Records(string folder)
+    {
         foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
         {
+            DeploymentHolder? holder;
             try
             {
-                if (JsonSerializer.Deserialize<DeploymentHolder>(File.ReadAllBytes(file)) is { } holder && holder.MayBeAlive)
-                {
-                    holders.Add(holder);
-                }
+                holder = JsonSerializer.Deserialize<DeploymentHolder>(File.ReadAllBytes(file));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
             {
-                // Being written or removed right now, or not ours: it names nobody.
+                continue;
+            }
+
+            if (holder is not null)
+            {
+                yield return (file, holder);
             }
         }
-
-        return holders;
     }
 
     public void Dispose()
@@ -136,16 +142,13 @@ internal sealed class DeploymentLock : IDisposable
 
     private static void RemoveLeftovers(string folder)
     {
-        foreach (var file in Directory.EnumerateFiles(folder, "*.json"))
+        foreach (var (file, _) in Records(folder).Where(r => !r.Holder.MayBeAlive).ToList())
         {
             try
             {
-                if (JsonSerializer.Deserialize<DeploymentHolder>(File.ReadAllBytes(file)) is { MayBeAlive: false })
-                {
-                    File.Delete(file);
-                }
+                File.Delete(file);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
             }
         }

@@ -19,25 +19,9 @@ internal sealed partial class HeldContextExplainer(IReadOnlyList<string> hostCom
     /// <returns>The chains found, or one line saying why none could be named.</returns>
     public async Task<IReadOnlyList<string>> ExplainAsync(long contextId, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(hostCommand[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in hostCommand.Skip(1).Append(HeldRootsCommand.CommandName).Append(Environment.ProcessId.ToString(CultureInfo.InvariantCulture))
-                     .Append(contextId.ToString(CultureInfo.InvariantCulture)))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment.Clear();
-        foreach (var (name, value) in IsolationSettings.DotnetEnvironment())
-        {
-            info.Environment[name] = value;
-        }
-
+        var info = IsolationSettings.ChildStartInfo(hostCommand,
+            [HeldRootsCommand.CommandName, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), contextId.ToString(CultureInfo.InvariantCulture)],
+            IsolationSettings.DotnetEnvironment());
         using var process = Process.Start(info) ?? throw new InvalidOperationException("The inspecting process did not start.");
         if (OperatingSystem.IsLinux())
         {

@@ -52,29 +52,11 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
             user?.Own(workDir);
         }
 
-        var info = new ProcessStartInfo(settings.Command[0])
-        {
-            WorkingDirectory = workDir,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = IsolationSettings.ChildStartInfo(settings.Command, [PluginHostCommand.CommandName], settings.ChildEnvironment(id));
+        info.WorkingDirectory = workDir;
         if (user is not null)
         {
             info.UserName = user.Name;
-        }
-
-        foreach (var arg in settings.Command.Skip(1))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.ArgumentList.Add(PluginHostCommand.CommandName);
-        info.Environment.Clear();
-        foreach (var (name, value) in settings.ChildEnvironment(id))
-        {
-            info.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

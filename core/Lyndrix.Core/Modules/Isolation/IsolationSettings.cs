@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Sdk;
@@ -91,6 +92,31 @@ internal sealed record IsolationSettings
         {
             yield return ("DOTNET_GCHeapHardLimit", "0x" + ((long)mb * 1024 * 1024).ToString("x", CultureInfo.InvariantCulture));
         }
+    }
+
+    /// <summary>How the host starts a child of its own executable (<paramref name="command"/>, then <paramref name="args"/>):
+    /// its three standard streams redirected to the host, and exactly <paramref name="environment"/> — nothing of the host's.</summary>
+    public static ProcessStartInfo ChildStartInfo(IReadOnlyList<string> command, IEnumerable<string> args, IEnumerable<(string Name, string Value)> environment)
+    {
+        var info = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in command.Skip(1).Concat(args))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return info;
     }
 
     /// <summary>All that a child the host starts from its own executable gets: what .NET needs to start, nothing of the host's.</summary>
