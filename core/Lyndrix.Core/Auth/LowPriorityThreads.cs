@@ -3,41 +3,71 @@ using System.Runtime.InteropServices;
 namespace Lyndrix.Core.Auth;
 
 /// <summary>
-/// Lowers the CPU priority (nice) of the calling thread on Linux. Threads the Argon2 C library starts for the lanes of one
-/// hash inherit it. An unprivileged process may always lower its own priority; where it cannot (other systems), hashing
-/// still runs, just at normal priority.
+/// The one rule for the CPU priority of work that must never delay the API (password hashing): on Linux the calling thread
+/// takes the <c>SCHED_IDLE</c> policy, so a waking thread of normal priority (an API request) always preempts it at once; where
+/// that is refused, it takes <c>nice 19</c> (an unprivileged thread may always lower its own priority); elsewhere (other
+/// systems, no libc) it keeps its priority. Threads the Argon2 C library would start inherit the policy (password hashes start
+/// none, see <see cref="PasswordHasher"/>).
 /// </summary>
 internal static partial class LowPriorityThreads
 {
+    private const int SchedIdle = 5;
     private const int PrioProcess = 0;
+    private const int LowestNice = 19;
 
-    public static bool TryLowerCurrent(int nice)
+    /// <summary>Lowers the calling thread as far as the system allows and returns what it got.</summary>
+    public static CpuPriority LowerCurrent()
     {
-        long? gettid = RuntimeInformation.ProcessArchitecture switch
+        if (!OperatingSystem.IsLinux())
         {
-            Architecture.X64 => 186,
-            Architecture.Arm64 => 178,
-            _ => null,
-        };
-        if (!OperatingSystem.IsLinux() || gettid is null)
-        {
-            return false;
+            return CpuPriority.Normal;
         }
 
         try
         {
-            var tid = (int)syscall(gettid.Value);
-            return setpriority(PrioProcess, tid, nice) == 0;
+            // pid 0: the calling thread (Linux schedules threads, not processes).
+            var priority = 0;
+            if (sched_setscheduler(0, SchedIdle, ref priority) == 0)
+            {
+                return CpuPriority.Idle;
+            }
+
+            return setpriority(PrioProcess, gettid(), LowestNice) == 0 ? CpuPriority.Lowest : CpuPriority.Normal;
         }
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException)
         {
-            return false;
+            return CpuPriority.Normal;
         }
     }
 
+    /// <summary>The calling thread's priority as the system reports it (tests read it on the hashing threads).</summary>
+    public static CpuPriority Current()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return CpuPriority.Normal;
+        }
+
+        if (sched_getscheduler(0) == SchedIdle)
+        {
+            return CpuPriority.Idle;
+        }
+
+        return getpriority(PrioProcess, gettid()) >= LowestNice ? CpuPriority.Lowest : CpuPriority.Normal;
+    }
+
     [LibraryImport("libc", SetLastError = true)]
-    private static partial long syscall(long number);
+    private static partial int sched_setscheduler(int pid, int policy, ref int priority);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sched_getscheduler(int pid);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int setpriority(int which, int who, int prio);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int getpriority(int which, int who);
+
+    [LibraryImport("libc")]
+    private static partial int gettid();
 }

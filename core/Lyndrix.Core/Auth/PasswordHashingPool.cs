@@ -1,18 +1,18 @@
+using Lyndrix.Core.Crypto;
 using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Auth;
 
 /// <summary>
-/// Runs password hashes on a few dedicated threads at lowered CPU priority, so a burst of logins takes at most those threads'
-/// share of the processor and the rest of the API keeps answering. Admission (how many attempts may wait) is
-/// <see cref="LoginAdmission"/>'s job; this pool runs what it is given in order, except that work submitted under
-/// <see cref="Prioritize"/> (sign-ins from known devices) runs before any waiting ordinary work.
+/// Runs password hashes on a few dedicated threads at the lowest CPU priority (<see cref="LowPriorityThreads"/>: <c>SCHED_IDLE</c>
+/// on Linux), so a burst of logins takes only the CPU the rest of the API leaves and an API request never waits for a core
+/// behind a hash. Admission (how many attempts may wait) is <see cref="LoginAdmission"/>'s job; this pool runs what it is given
+/// in order, except that work submitted under <see cref="Prioritize"/> (sign-ins from known devices) runs before any waiting
+/// ordinary work. Work whose token is cancelled before it starts is dropped and its task cancelled at once; work already
+/// running finishes (a hash cannot be interrupted), so the pool never runs more hashes than it has threads.
 /// </summary>
 internal sealed partial class PasswordHashingPool : IDisposable
 {
-    /// <summary>Nice value of the hashing threads (0 is normal, 19 the lowest).</summary>
-    private const int Nice = 10;
-
     private static readonly AsyncLocal<bool> Prioritized = new();
 
     private readonly Lock _gate = new();
@@ -22,7 +22,9 @@ internal sealed partial class PasswordHashingPool : IDisposable
     private bool _stopping;
     private readonly Thread[] _threads;
     private readonly ILogger<PasswordHashingPool> _logger;
+    private readonly TimeSpan _keepMemoryFor;
     private long _averageTicks;
+    private int _priorityReported;
 
     public PasswordHashingPool(ILogger<PasswordHashingPool> logger)
         : this(Math.Max(1, Environment.ProcessorCount / 2), logger)
@@ -30,8 +32,15 @@ internal sealed partial class PasswordHashingPool : IDisposable
     }
 
     public PasswordHashingPool(int workers, ILogger<PasswordHashingPool> logger)
+        : this(workers, TimeSpan.FromMinutes(1), logger)
+    {
+    }
+
+    /// <param name="keepMemoryFor">How long a thread with nothing to do keeps its hash memory (<see cref="ThreadHashMemory"/>).</param>
+    internal PasswordHashingPool(int workers, TimeSpan keepMemoryFor, ILogger<PasswordHashingPool> logger)
     {
         _logger = logger;
+        _keepMemoryFor = keepMemoryFor;
         Workers = workers;
         _threads = Enumerable.Range(0, workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"lyndrix-hash-{i}" }).ToArray();
         foreach (var thread in _threads)
@@ -88,7 +97,11 @@ internal sealed partial class PasswordHashingPool : IDisposable
 
     private WorkItem? Next()
     {
-        _waiting.Wait();
+        while (!_waiting.Wait(_keepMemoryFor))
+        {
+            ThreadHashMemory.Release(); // idle: the tens of MiB of one hash go back to the system
+        }
+
         lock (_gate)
         {
             // Queued work is still run after Dispose (the queue drains), then each worker takes one of the stop releases.
@@ -98,23 +111,42 @@ internal sealed partial class PasswordHashingPool : IDisposable
 
     private void Work()
     {
-        if (!LowPriorityThreads.TryLowerCurrent(Nice))
+        var priority = LowPriorityThreads.LowerCurrent();
+        ThreadHashMemory.KeepOnThisThread();
+        if (Interlocked.Exchange(ref _priorityReported, 1) == 0)
         {
-            LogNoPriority(_logger);
+            if (priority == CpuPriority.Idle)
+            {
+                LogIdlePriority(_logger);
+            }
+            else
+            {
+                LogFallbackPriority(_logger, priority == CpuPriority.Lowest ? "nice 19" : "normal priority");
+            }
         }
 
         while (Next() is { } item)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            item.Run();
+            if (!item.Run())
+            {
+                continue; // dropped: its caller gave up while it waited
+            }
+
             var ticks = System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks;
             var average = Interlocked.Read(ref _averageTicks);
             Interlocked.Exchange(ref _averageTicks, average == 0 ? ticks : (average * 7 + ticks) / 8);
         }
+
+        ThreadHashMemory.Release();
     }
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Password hashing runs at normal CPU priority on this system")]
-    private static partial void LogNoPriority(ILogger logger);
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
+        Message = "Password hashing runs at {Priority}: this system refused SCHED_IDLE, so a login storm can delay other requests by up to a scheduler slice")]
+    private static partial void LogFallbackPriority(ILogger logger, string priority);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Password hashing runs at SCHED_IDLE priority")]
+    private static partial void LogIdlePriority(ILogger logger);
 
     private sealed class PriorityScope : IDisposable
     {
@@ -123,30 +155,54 @@ internal sealed partial class PasswordHashingPool : IDisposable
 
     private abstract class WorkItem
     {
-        public abstract void Run();
+        /// <returns>False when the work was dropped instead (cancelled before it started).</returns>
+        public abstract bool Run();
     }
 
-    private sealed class WorkItem<T>(Func<T> work, CancellationToken cancellationToken) : WorkItem
+    private sealed class WorkItem<T> : WorkItem
     {
+        private const int Queued = 0;
+        private const int Started = 1;
+        private const int Dropped = 2;
+
+        private readonly Func<T> _work;
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly CancellationTokenRegistration _cancellation;
+        private int _state;
+
+        public WorkItem(Func<T> work, CancellationToken cancellationToken)
+        {
+            _work = work;
+            _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((WorkItem<T>)state!).Drop(token), this);
+        }
 
         public Task<T> Task => _result.Task;
 
-        public override void Run()
+        public override bool Run()
         {
-            if (cancellationToken.IsCancellationRequested)
+            _cancellation.Dispose();
+            if (Interlocked.CompareExchange(ref _state, Started, Queued) != Queued)
             {
-                _result.TrySetCanceled(cancellationToken);
-                return;
+                return false;
             }
 
             try
             {
-                _result.TrySetResult(work());
+                _result.TrySetResult(_work());
             }
             catch (Exception ex)
             {
                 _result.TrySetException(ex);
+            }
+
+            return true;
+        }
+
+        private void Drop(CancellationToken token)
+        {
+            if (Interlocked.CompareExchange(ref _state, Dropped, Queued) == Queued)
+            {
+                _result.TrySetCanceled(token);
             }
         }
     }

@@ -72,6 +72,8 @@ internal static partial class Argon2Raw
                 TimeCost = (uint)timeCost, MemoryKib = (uint)memoryKib, Lanes = (uint)parallelism,
                 Threads = (uint)Math.Clamp(threads ?? parallelism, 1, Math.Max(1, parallelism)),
                 Version = (uint)version,
+                Allocate = ThreadHashMemory.IsKept ? ThreadHashMemory.Allocate : IntPtr.Zero,
+                Free = ThreadHashMemory.IsKept ? ThreadHashMemory.Free : IntPtr.Zero,
             };
             code = NativeContext(&context, (int)variant);
         }

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using Lyndrix.Core.Crypto;
 
@@ -68,5 +70,47 @@ public sealed class Argon2RawTests
 
         Assert.That(Argon2Raw.HashNative(password, salt, Argon2Variant.Id, 0x13, 2, 1024, 4, 32, threads), Is.EqualTo(reference));
         Assert.That(Argon2Raw.HashManaged(password, salt, Argon2Variant.Id, 0x13, 2, 1024, 4, 32, threads), Is.EqualTo(reference));
+    }
+
+    [Test]
+    public void A_thread_that_keeps_its_hash_memory_reuses_it_gets_the_same_bytes_and_is_left_no_trace_of_the_computation()
+    {
+        RequireNative();
+        var password = Encoding.UTF8.GetBytes("correct horse battery staple");
+        var salt = Encoding.ASCII.GetBytes("somesaltsomesalt");
+        var expected = Argon2Raw.HashNative(password, salt, Argon2Variant.Id, 0x13, 2, 4096, 2, 32);
+        Assert.That(ThreadHashMemory.IsKept, Is.False, "a thread keeps nothing unless it opts in");
+
+        var kept = RunOnNewThread(() =>
+        {
+            ThreadHashMemory.KeepOnThisThread();
+            var first = Argon2Raw.Hash(password, salt, Argon2Variant.Id, 0x13, 2, 4096, 2, 32, threads: 1);
+            var memory = ThreadHashMemory.Kept;
+            var wiped = !memory.ContainsAnyExcept((byte)0);
+            var second = Argon2Raw.Hash(password, salt, Argon2Variant.Id, 0x13, 2, 4096, 2, 32, threads: 1);
+            var reused = Unsafe.AreSame(ref MemoryMarshal.GetReference(memory), ref MemoryMarshal.GetReference(ThreadHashMemory.Kept));
+            var length = memory.Length;
+            ThreadHashMemory.Release();
+            return (first, second, length, wiped, reused, released: ThreadHashMemory.Kept.IsEmpty);
+        });
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(kept.first, Is.EqualTo(expected));
+            Assert.That(kept.second, Is.EqualTo(expected));
+            Assert.That(kept.length, Is.EqualTo(4096 * 1024), "the hash's whole memory");
+            Assert.That(kept.wiped, Is.True, "the library wipes the blocks before handing them back: nothing derived from the password stays");
+            Assert.That(kept.reused, Is.True, "the second hash used the same memory");
+            Assert.That(kept.released, Is.True);
+        });
+    }
+
+    private static T RunOnNewThread<T>(Func<T> work)
+    {
+        T result = default!;
+        var thread = new Thread(() => result = work());
+        thread.Start();
+        thread.Join();
+        return result;
     }
 }
