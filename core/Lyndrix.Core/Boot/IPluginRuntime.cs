@@ -15,7 +15,7 @@ internal interface IPluginRuntime
     IReadOnlyList<UnwellPlugin> EnabledButNotRunning();
 }
 
-internal sealed record UnwellPlugin(string PluginId, string State, string? Reason);
+internal sealed record UnwellPlugin(string PluginId, Modules.PluginState State, string? Reason);
 
 internal sealed record PluginHealth(string PluginId, Sdk.ModuleHealth Health);
 

@@ -161,7 +161,7 @@ internal sealed partial class PluginsCommand : ICliCommand
         if (live is not null && live.TryGetValue(d.Key, out var info))
         {
             var trust = (info.Trust is null ? "" : $"[trust: {info.Trust}] ") + (info.ProcessId is { } pid ? $"[process {pid}] " : "");
-            return new PluginsCommandRow(d.Key, info.Version, info.State, origin, trust + (info.Reason ?? ""));
+            return new PluginsCommandRow(d.Key, info.Version, PluginStates.Name(info.State), origin, trust + (info.Reason ?? ""));
         }
 
         if (!d.IsValid)
@@ -211,7 +211,7 @@ internal sealed partial class PluginsCommand : ICliCommand
     {
         var plugins = result.TryGetProperty("added", out var added) ? added.EnumerateArray().ToList()
             : [result.TryGetProperty("plugin", out var p) ? p : result];
-        var unwell = plugins.Any(p => p.GetProperty("state").GetString() is PluginState.Failed or PluginState.Blocked or PluginState.Degraded);
+        var unwell = plugins.Any(p => PluginStates.TryParse(p.GetProperty("state").GetString(), out var state) && state is PluginState.Failed or PluginState.Blocked or PluginState.Degraded);
         var held = result.TryGetProperty("unloaded", out var unloaded) && !unloaded.GetBoolean();
         return unwell || held ? 3 : 0;
     }

@@ -268,11 +268,11 @@ internal sealed class HostDoctor(
     private DoctorCheck Plugins()
     {
         var list = plugins.List();
-        var unwell = list.Where(p => p.Enabled && p.State != "active").ToArray();
+        var unwell = list.Where(p => p.Enabled && p.State != PluginState.Active).ToArray();
         if (unwell.Length > 0)
         {
             return DoctorCheck.Failed("plugins",
-                $"{unwell.Length} enabled plugin(s) are not active: " + string.Join("; ", unwell.Select(p => $"{p.Id} {p.State}{(p.Reason is null ? "" : ": " + p.Reason)}")),
+                $"{unwell.Length} enabled plugin(s) are not active: " + string.Join("; ", unwell.Select(p => $"{p.Id} {PluginStates.Name(p.State)}{(p.Reason is null ? "" : ": " + p.Reason)}")),
                 "'lyndrix plugins list' shows why; fix the cause, then 'lyndrix plugins reload ID'.");
         }
 

@@ -16,9 +16,6 @@ internal sealed class MetricsObservers : IHostedService, IDisposable
     private static readonly string[] SecretStoreStates =
         [SecretStoreUiState.Loading, SecretStoreUiState.NeedsInit, SecretStoreUiState.NeedsUnseal, SecretStoreUiState.Ready, SecretStoreUiState.Error];
 
-    private static readonly string[] PluginStates =
-        [PluginState.Initializing, PluginState.Active, PluginState.Disabled, PluginState.Blocked, PluginState.Failed, PluginState.Degraded];
-
     private readonly IDisposable _reconnects;
 
     public MetricsObservers(LyndrixMetrics metrics, EventBus bus, SecretLifecycle secrets, MaintenanceState maintenance, PluginRuntime plugins,
@@ -40,7 +37,7 @@ internal sealed class MetricsObservers : IHostedService, IDisposable
         metrics.Observe("lyndrix.plugins", "{plugin}", "Plugins by state.", () =>
         {
             var list = plugins.List();
-            return PluginStates.Select(s => new Measurement<long>(list.Count(p => p.State == s), new KeyValuePair<string, object?>("state", s)));
+            return PluginStates.All.Select(s => new Measurement<long>(list.Count(p => p.State == s), new KeyValuePair<string, object?>("state", PluginStates.Name(s))));
         });
     }
 

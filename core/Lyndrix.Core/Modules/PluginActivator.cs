@@ -194,10 +194,7 @@ internal sealed class PluginActivator(
             roots.Add("it still has event subscriptions");
         }
 
-        lock (entry.HeldContexts)
-        {
-            entry.HeldContexts.Add(context);
-        }
+        entry.Hold(context);
 
         var held = settings.ExplainCommand is { } command && contextId >= 0
             ? await new HeldContextExplainer(command).ExplainAsync(contextId, cancellationToken).ConfigureAwait(false)

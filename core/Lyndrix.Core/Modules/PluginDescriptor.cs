@@ -24,7 +24,7 @@ internal sealed record PluginDescriptor(
     /// <summary>The id read from an invalid manifest, when that id itself is well-formed.</summary>
     public string? KnownId { get; init; }
 
-    /// <summary>The manifest id, or <c>folder:/// <summary>The manifest id, or the folder name when the manifest gave none that can be used.</summary>lt;name/// <summary>The manifest id, or the folder name when the manifest gave none that can be used.</summary>gt;</c> when the manifest gave none that can be used (":" never occurs in an id).</summary>
+    /// <summary>The manifest id, or <c>folder:&lt;name&gt;</c> when the manifest gave none that can be used (":" never occurs in an id).</summary>
     public string Key => Manifest?.Id ?? KnownId ?? "folder:" + Path.GetFileName(Folder);
 
     public string EntryAssemblyPath => Path.Combine(Folder, Manifest?.EntryAssembly ?? "");

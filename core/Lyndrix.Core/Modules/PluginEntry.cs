@@ -2,8 +2,9 @@ using Lyndrix.Sdk;
 
 namespace Lyndrix.Core.Modules;
 
-/// <summary>The runtime's record of one plugin. Mutated only by <see cref="PluginRuntime"/> while it holds its gate;
-/// <see cref="State"/> and <see cref="Reason"/> change under the runtime's snapshot lock so listings stay consistent.</summary>
+/// <summary>The runtime's record of one plugin. Changed only by <see cref="PluginRuntime"/> while it holds its gate; read by
+/// listings at any time without a lock: every property is one reference or value, and state and reason change together as one
+/// <see cref="PluginStatus"/> (through <see cref="PluginCatalog.Move"/>, which checks the move).</summary>
 internal sealed class PluginEntry(PluginDescriptor descriptor)
 {
     public PluginDescriptor Descriptor { get; set; } = descriptor;
@@ -13,9 +14,19 @@ internal sealed class PluginEntry(PluginDescriptor descriptor)
     /// <summary>Valid manifest and a compatible plugin API: the plugin may start.</summary>
     public bool IsUsable => Descriptor.IsValid && Descriptor.Incompatibility is null;
 
-    public string State { get; set; } = PluginState.Initializing;
+    private volatile PluginStatus _status = new(PluginState.Initializing, null);
+    private volatile WeakReference[] _held = [];
 
-    public string? Reason { get; set; }
+    /// <summary>The state and its reason, as one value.</summary>
+    public PluginStatus Status
+    {
+        get => _status;
+        set => _status = value;
+    }
+
+    public PluginState State => _status.State;
+
+    public string? Reason => _status.Reason;
 
     /// <summary>The operator's choice, persisted through <see cref="Data.IPluginStateStore"/>.</summary>
     public bool Enabled { get; set; }
@@ -42,9 +53,12 @@ internal sealed class PluginEntry(PluginDescriptor descriptor)
     /// <summary>When it last became active (<see cref="Environment.TickCount64"/>).</summary>
     public long ActiveSince { get; set; }
 
-    /// <summary>Load contexts of earlier code that an unload could not free (each is collected once its last reference goes;
-    /// counted, never reused: a reload always loads the new code into a fresh context).</summary>
-    public List<WeakReference> HeldContexts { get; } = [];
+    /// <summary>How many load contexts of earlier code an unload could not free are still in memory (each is collected once its
+    /// last reference goes; counted, never reused: a reload always loads the new code into a fresh context).</summary>
+    public int HeldContexts => _held.Count(c => c.IsAlive);
+
+    /// <summary>Counts a load context an unload could not free (forgetting those collected since).</summary>
+    public void Hold(WeakReference context) => _held = [.. _held.Where(c => c.IsAlive), context];
 
     /// <summary>A setup that timed out and is still running: it keeps the plugin's code alive until it ends.</summary>
     public Task? StraySetup { get; set; }

@@ -11,7 +11,7 @@ internal sealed record PluginInfo
 
     [JsonPropertyName("version")] public string? Version { get; init; }
 
-    [JsonPropertyName("state")] public required string State { get; init; }
+    [JsonPropertyName("state")] public required PluginState State { get; init; }
 
     /// <summary>Why the plugin is in its state (failed, blocked, degraded); null when active or disabled by choice.</summary>
     [JsonPropertyName("reason")] public string? Reason { get; init; }

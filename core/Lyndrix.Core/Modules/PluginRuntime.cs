@@ -18,7 +18,8 @@ namespace Lyndrix.Core.Modules;
 /// enable, disable, reload, unload, rescan, a crashed child's restart) into states (<see cref="PluginState"/>) with a reason
 /// and <c>plugin:*</c> events. What happens to one plugin's code is <see cref="PluginActivator"/>'s job; the operator's
 /// choices are kept by <see cref="PluginPreferences"/>. One plugin's failure, hang or refusal never stops the others.
-/// Operations are serialized by one gate; listings are snapshots taken under a short lock.
+/// Operations are serialized by one gate, the runtime's only lock; the plugins themselves, and every listing of them, are
+/// <see cref="PluginCatalog"/>'s, whose readers never wait.
 /// </summary>
 internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 {
@@ -34,8 +35,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Lock _snapshot = new();
-    private readonly Dictionary<string, PluginEntry> _entries = new(StringComparer.Ordinal);
+    private readonly PluginCatalog _catalog;
     private volatile bool _started;
 
     public PluginRuntime(
@@ -58,6 +58,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         _logger = loggers.CreateLogger<PluginRuntime>();
         _preferences = new PluginPreferences(states, _logger);
         _isolation = isolation;
+        _catalog = new PluginCatalog(isolation);
         _activator = new PluginActivator(settings, bus, tasks, _contexts, providers, config, overlays?.ToList() ?? [], policy ?? SharedAssemblyPolicy.Host,
             trust ?? new PluginTrustVerifier(PluginTrustSettings.Any, NoPins.Instance), isolation, loggers, _logger);
     }
@@ -79,7 +80,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
                 await StartInOrderAsync(descriptors.Select(d => d.Key).ToHashSet(StringComparer.Ordinal), linked.Token).ConfigureAwait(false);
             }
 
-            return Summary();
+            return _catalog.Summary();
         }
         finally
         {
@@ -89,14 +90,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
     public async Task<IReadOnlyList<PluginHealth>> CheckHealthAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        List<(string Id, ILyndrixModule Module)> active;
-        lock (_snapshot)
-        {
-            active = _entries.Values.Where(e => e.State == PluginState.Active && e.Module is not null)
-                .OrderBy(e => e.Id, StringComparer.Ordinal).Select(e => (e.Id, e.Module!)).ToList();
-        }
-
-        return await Task.WhenAll(active.Select(async a => new PluginHealth(a.Id, await CheckOneAsync(a.Id, a.Module, timeout, cancellationToken))))
+        return await Task.WhenAll(_catalog.ActiveModules().Select(async a => new PluginHealth(a.Id, await CheckOneAsync(a.Id, a.Module, timeout, cancellationToken))))
             .ConfigureAwait(false);
     }
 
@@ -123,21 +117,11 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
     }
 
-    public IReadOnlyList<PluginInfo> List()
-    {
-        lock (_snapshot)
-        {
-            return _entries.Values.OrderBy(e => e.Id, StringComparer.Ordinal).Select(Snapshot).ToList();
-        }
-    }
+    public IReadOnlyList<PluginInfo> List() => _catalog.List();
 
-    public PluginInfo? Get(string id)
-    {
-        lock (_snapshot)
-        {
-            return _entries.TryGetValue(id, out var e) ? Snapshot(e) : null;
-        }
-    }
+    public PluginInfo? Get(string id) => _catalog.Find(id) is { } entry ? _catalog.Describe(entry) : null;
+
+    public IReadOnlyList<UnwellPlugin> EnabledButNotRunning() => _catalog.EnabledButNotRunning();
 
     public Task<PluginInfo> EnableAsync(string id, CancellationToken cancellationToken) => RunAsync(id, async entry =>
     {
@@ -154,7 +138,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             await RetryBlockedAsync().ConfigureAwait(false);
         }
 
-        return Snapshot(entry);
+        return _catalog.Describe(entry);
     }, cancellationToken);
 
     public Task<PluginInfo> DisableAsync(string id, CancellationToken cancellationToken) => RunAsync(id, async entry =>
@@ -166,7 +150,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
         await _preferences.PersistAsync(entry, enabled: false, _stopping.Token).ConfigureAwait(false);
         await StopAsync(entry, PluginState.Disabled, null).ConfigureAwait(false);
-        return Snapshot(entry);
+        return _catalog.Describe(entry);
     }, cancellationToken);
 
     public Task<UnloadResult> UnloadAsync(string id, CancellationToken cancellationToken) => RunAsync(id, async entry =>
@@ -178,7 +162,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
 
         var (unloaded, detail) = await _activator.ReleaseCodeAsync(entry, _stopping.Token).ConfigureAwait(false);
-        return new UnloadResult(Snapshot(entry), unloaded, detail);
+        return new UnloadResult(_catalog.Describe(entry), unloaded, detail);
     }, cancellationToken);
 
     /// <summary>Stops the plugin, releases its code, re-reads its folder from disk (a replaced folder is picked up) and
@@ -200,16 +184,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
 
         var fresh = PluginManifestReader.Read(entry.Descriptor.Folder, entry.Descriptor.Origin);
-        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
-        lock (_snapshot)
-        {
-            foreach (var other in _entries.Values.Where(e => !ReferenceEquals(e, entry)))
-            {
-                owners[other.Id] = other.Descriptor.Folder;
-            }
-        }
-
-        fresh = PluginDiscovery.Deduplicate(fresh, owners);
+        fresh = PluginDiscovery.Deduplicate(fresh, _catalog.FolderOwners(except: entry));
         if (fresh.Key != entry.Id)
         {
             throw PluginOperationException.Conflict(
@@ -221,8 +196,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         _contexts.Domains.Remove(id);
         if (!entry.IsUsable)
         {
-            SetState(entry, PluginState.Degraded, DescribeUnusable(fresh));
-            return Snapshot(entry);
+            PluginCatalog.Move(entry, PluginState.Degraded, DescribeUnusable(fresh));
+            return _catalog.Describe(entry);
         }
 
         _contexts.Domains.Set(fresh.Manifest!);
@@ -234,10 +209,10 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
         else
         {
-            SetState(entry, PluginState.Disabled, null);
+            PluginCatalog.Move(entry, PluginState.Disabled, null);
         }
 
-        return Snapshot(entry);
+        return _catalog.Describe(entry);
     }, cancellationToken);
 
     /// <summary>Picks up plugin folders added since boot and starts the enabled ones.</summary>
@@ -246,13 +221,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            HashSet<string> known;
-            Dictionary<string, string> owners;
-            lock (_snapshot)
-            {
-                known = _entries.Values.Select(e => e.Descriptor.Folder).ToHashSet(StringComparer.Ordinal);
-                owners = _entries.Values.ToDictionary(e => e.Id, e => e.Descriptor.Folder, StringComparer.Ordinal);
-            }
+            var owners = _catalog.FolderOwners();
+            var known = owners.Values.ToHashSet(StringComparer.Ordinal);
 
             var added = new List<PluginDescriptor>();
             foreach (var (dir, origin) in new[] { (_settings.BuiltInModulesDir, PluginOrigin.BuiltIn), (_settings.PluginsDir, PluginOrigin.PluginsDirectory) })
@@ -266,10 +236,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             await AddAsync(added, _stopping.Token).ConfigureAwait(false);
             await StartInOrderAsync(added.Select(d => d.Key).ToHashSet(StringComparer.Ordinal), _stopping.Token).ConfigureAwait(false);
             await RetryBlockedAsync().ConfigureAwait(false);
-            lock (_snapshot)
-            {
-                return added.Select(d => Snapshot(_entries[d.Key])).ToList();
-            }
+            return added.Select(d => _catalog.Describe(_catalog[d.Key])).ToList();
         }
         finally
         {
@@ -284,11 +251,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            List<PluginEntry> entries;
-            lock (_snapshot)
-            {
-                entries = [.. _entries.Values];
-            }
+            List<PluginEntry> entries = [.. _catalog.All];
 
             var order = DependencyPlan.Build(entries.Select(e => e.Descriptor)).Order.Reverse().ToList();
             foreach (var entry in order.Select(id => entries.First(e => e.Id == id)).Concat(entries.Where(e => !order.Contains(e.Id))))
@@ -324,13 +287,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         await EnterAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            PluginEntry? entry;
-            lock (_snapshot)
-            {
-                _entries.TryGetValue(id, out entry);
-            }
-
-            return await operation(entry ?? throw PluginOperationException.NotFound(id)).ConfigureAwait(false);
+            return await operation(_catalog.Find(id) ?? throw PluginOperationException.NotFound(id)).ConfigureAwait(false);
         }
         finally
         {
@@ -361,20 +318,17 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         {
             LogDescriptor(descriptor);
             var entry = new PluginEntry(descriptor);
-            lock (_snapshot)
-            {
-                _entries[entry.Id] = entry;
-            }
+            _catalog.Add(entry);
 
             if (!entry.IsUsable)
             {
-                SetState(entry, PluginState.Degraded, DescribeUnusable(descriptor));
+                PluginCatalog.Move(entry, PluginState.Degraded, DescribeUnusable(descriptor));
                 continue;
             }
 
             _contexts.Domains.Set(descriptor.Manifest!);
             await _preferences.SyncAsync(entry, records, _stopping.Token).ConfigureAwait(false);
-            SetState(entry, entry.Enabled ? PluginState.Initializing : PluginState.Disabled, null);
+            PluginCatalog.Move(entry, entry.Enabled ? PluginState.Initializing : PluginState.Disabled, null);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -383,41 +337,29 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     /// <summary>Starts the given plugins wave by wave in dependency order; plugins of one wave start concurrently.</summary>
     private async Task StartInOrderAsync(IReadOnlySet<string> ids, CancellationToken cancellationToken)
     {
-        List<PluginDescriptor> all;
-        lock (_snapshot)
-        {
-            all = _entries.Values.Select(e => e.Descriptor).ToList();
-        }
-
-        var plan = DependencyPlan.Build(all);
+        var plan = DependencyPlan.Build(_catalog.Descriptors());
         foreach (var (id, reason) in plan.Blocked.Where(b => ids.Contains(b.Key)))
         {
-            var entry = Entry(id);
+            var entry = _catalog[id];
             if (entry.Enabled)
             {
-                SetState(entry, PluginState.Blocked, reason);
+                PluginCatalog.Move(entry, PluginState.Blocked, reason);
                 _logger.LogWarning("Plugin {Id}: {Reason}", id, reason);
             }
         }
 
         foreach (var level in plan.Levels)
         {
-            var starting = level.Where(ids.Contains).Select(Entry).Where(e => e.Enabled && e.State == PluginState.Initializing).ToList();
+            var starting = level.Where(ids.Contains).Select(id => _catalog[id]).Where(e => e.Enabled && e.State == PluginState.Initializing).ToList();
             await Task.WhenAll(starting.Select(e => ActivateAsync(e, cancellationToken))).ConfigureAwait(false);
         }
     }
 
     private async Task StartWithPlanAsync(PluginEntry entry)
     {
-        List<PluginDescriptor> all;
-        lock (_snapshot)
+        if (DependencyPlan.Build(_catalog.Descriptors()).Blocked.TryGetValue(entry.Id, out var reason))
         {
-            all = _entries.Values.Select(e => e.Descriptor).ToList();
-        }
-
-        if (DependencyPlan.Build(all).Blocked.TryGetValue(entry.Id, out var reason))
-        {
-            SetState(entry, PluginState.Blocked, reason);
+            PluginCatalog.Move(entry, PluginState.Blocked, reason);
             EmitStateChanged(entry);
             return;
         }
@@ -429,15 +371,15 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     /// plugin's faults.</summary>
     private async Task ActivateAsync(PluginEntry entry, CancellationToken cancellationToken)
     {
-        if (!DependenciesActive(entry, out var blocked))
+        if (_catalog.MissingDependency(entry) is { } blocked)
         {
-            SetState(entry, PluginState.Blocked, blocked);
+            PluginCatalog.Move(entry, PluginState.Blocked, blocked);
             _logger.LogWarning("Plugin {Id}: {Reason}", entry.Id, blocked);
             EmitStateChanged(entry);
             return;
         }
 
-        SetState(entry, PluginState.Initializing, null);
+        PluginCatalog.Move(entry, PluginState.Initializing, null);
         string? failure;
         try
         {
@@ -445,7 +387,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            SetState(entry, PluginState.Failed, "The host stopped during setup.");
+            PluginCatalog.Move(entry, PluginState.Failed, "The host stopped during setup.");
             throw;
         }
 
@@ -456,43 +398,9 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
 
         entry.ActiveSince = Environment.TickCount64;
-        SetState(entry, PluginState.Active, null);
+        PluginCatalog.Move(entry, PluginState.Active, null);
         _logger.LogInformation("Plugin {Id} {Version} active", entry.Id, entry.Descriptor.Manifest!.Version);
         EmitStateChanged(entry);
-    }
-
-    private bool DependenciesActive(PluginEntry entry, out string reason)
-    {
-        foreach (var dependency in entry.Descriptor.Manifest!.Dependencies)
-        {
-            var range = entry.Descriptor.DependencyRanges[dependency.Id];
-            PluginEntry? target;
-            lock (_snapshot)
-            {
-                _entries.TryGetValue(dependency.Id, out target);
-            }
-
-            if (target is null || !target.IsUsable)
-            {
-                reason = $"Blocked: it needs {dependency.Id} {range}, which is {(target is null ? "not installed" : "unusable (" + target.State + ")")}.";
-                return false;
-            }
-
-            if (!range.IsSatisfiedBy(target.Descriptor.Version!))
-            {
-                reason = $"Blocked: it needs {dependency.Id} {range}, but version {target.Descriptor.Manifest!.Version} is installed.";
-                return false;
-            }
-
-            if (target.State != PluginState.Active)
-            {
-                reason = $"Blocked: it needs {dependency.Id}, which is {target.State}.";
-                return false;
-            }
-        }
-
-        reason = "";
-        return true;
     }
 
     /// <summary>Starts blocked, enabled plugins whose dependencies have become active, until nothing changes.</summary>
@@ -500,16 +408,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     {
         while (true)
         {
-            List<PluginEntry> ready;
-            lock (_snapshot)
-            {
-                ready = _entries.Values
-                    .Where(e => e.State == PluginState.Blocked && e.Enabled && e.IsUsable)
-                    .OrderBy(e => e.Id, StringComparer.Ordinal)
-                    .ToList();
-            }
-
-            ready = ready.Where(e => DependenciesActive(e, out _)).ToList();
+            var ready = _catalog.Unblocked();
             if (ready.Count == 0)
             {
                 return;
@@ -523,7 +422,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     }
 
     /// <summary>Tears the module down (if it is running), removes everything it registered, and blocks its dependents.</summary>
-    private async Task StopAsync(PluginEntry entry, string state, string? reason, bool cascade = true)
+    private async Task StopAsync(PluginEntry entry, PluginState state, string? reason, bool cascade = true)
     {
         if (entry.State == PluginState.Active)
         {
@@ -532,21 +431,13 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
         var wasRunning = entry.State is PluginState.Active or PluginState.Initializing;
         await _activator.CleanupAsync(entry).ConfigureAwait(false);
-        SetState(entry, state, reason);
+        PluginCatalog.Move(entry, state, reason);
         EmitStateChanged(entry);
         if (cascade && wasRunning)
         {
-            List<PluginEntry> dependents;
-            lock (_snapshot)
+            foreach (var dependent in _catalog.ActiveDependentsOf(entry.Id))
             {
-                dependents = _entries.Values
-                    .Where(e => e.State == PluginState.Active && e.IsUsable && e.Descriptor.Manifest!.Dependencies.Any(d => d.Id == entry.Id))
-                    .ToList();
-            }
-
-            foreach (var dependent in dependents)
-            {
-                await StopAsync(dependent, PluginState.Blocked, $"Blocked: it needs {entry.Id}, which is {state}.").ConfigureAwait(false);
+                await StopAsync(dependent, PluginState.Blocked, $"Blocked: it needs {entry.Id}, which is {PluginStates.Name(state)}.").ConfigureAwait(false);
             }
         }
     }
@@ -625,7 +516,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     private async Task FailAsync(PluginEntry entry, string error)
     {
         await _activator.CleanupAsync(entry).ConfigureAwait(false);
-        SetState(entry, PluginState.Failed, error);
+        PluginCatalog.Move(entry, PluginState.Failed, error);
         _logger.LogError("PLUGIN_FAILED {Id}: {Error}", entry.Id, error);
         _bus.Emit(CoreTopics.PluginSetupFailed, EventPayload.Create(("plugin_id", entry.Id), ("error", error)));
         EmitStateChanged(entry);
@@ -652,86 +543,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     private static string DescribeUnusable(PluginDescriptor descriptor) =>
         descriptor.Incompatibility ?? "Invalid plugin.json: " + string.Join(" ", descriptor.Errors);
 
-    private PluginEntry Entry(string id)
-    {
-        lock (_snapshot)
-        {
-            return _entries[id];
-        }
-    }
-
-    private void SetState(PluginEntry entry, string state, string? reason)
-    {
-        lock (_snapshot)
-        {
-            entry.State = state;
-            entry.Reason = reason;
-        }
-    }
-
     // is_active: running now (only 'active'); enabled: the operator's choice, which a failed or blocked plugin keeps.
     private void EmitStateChanged(PluginEntry entry) =>
         _bus.Emit(CoreTopics.PluginStateChanged, EventPayload.Create(
-            ("plugin_id", entry.Id), ("state", entry.State), ("is_active", entry.State == PluginState.Active), ("enabled", entry.Enabled)));
-
-    public IReadOnlyList<UnwellPlugin> EnabledButNotRunning()
-    {
-        lock (_snapshot)
-        {
-            return _entries.Values.Where(e => e.Enabled && e.State is PluginState.Failed or PluginState.Blocked)
-                .Select(e => new UnwellPlugin(e.Id, e.State, e.Reason)).OrderBy(p => p.PluginId, StringComparer.Ordinal).ToList();
-        }
-    }
-
-    private PluginStartSummary Summary()
-    {
-        lock (_snapshot)
-        {
-            var states = _entries.Values.Select(e => e.State).ToList();
-            return new PluginStartSummary(
-                states.Count(s => s == PluginState.Active),
-                states.Count(s => s == PluginState.Failed),
-                states.Count(s => s is PluginState.Blocked or PluginState.Degraded),
-                states.Count(s => s == PluginState.Disabled));
-        }
-    }
-
-    private static int HeldContexts(PluginEntry e)
-    {
-        lock (e.HeldContexts)
-        {
-            e.HeldContexts.RemoveAll(c => !c.IsAlive);
-            return e.HeldContexts.Count;
-        }
-    }
-
-    private PluginInfo Snapshot(PluginEntry e)
-    {
-        var d = e.Descriptor;
-        var m = d.Manifest;
-        return new PluginInfo
-        {
-            Id = e.Id,
-            Name = m?.Name,
-            Version = m?.Version,
-            State = e.State,
-            Reason = e.Reason,
-            Enabled = e.Enabled,
-            Loaded = e.Code is not null,
-            HeldContexts = HeldContexts(e),
-            Origin = d.Origin == PluginOrigin.BuiltIn ? "builtin" : "plugins_dir",
-            Trust = e.Trust,
-            Isolation = _isolation is null || !e.Descriptor.IsValid ? IsolationSettings.InProcess : _isolation.ModeFor(e.Descriptor),
-            ProcessId = e.Isolated?.ProcessId,
-            Type = m is null ? null : (m.Type == ModuleType.Core ? "CORE" : "PLUGIN"),
-            Folder = d.Folder,
-            Author = m?.Author,
-            Description = m?.Description,
-            Dependencies = m?.Dependencies.Select(x => new PluginDependencyInfo(x.Id, x.Version)).ToList() ?? [],
-            Subscribe = m?.Permissions.Subscribe ?? [],
-            Emit = m?.Permissions.Emit ?? [],
-            Errors = d.Errors,
-            Warnings = d.Warnings,
-        };
-    }
+            ("plugin_id", entry.Id), ("state", PluginStates.Name(entry.State)), ("is_active", entry.State == PluginState.Active), ("enabled", entry.Enabled)));
 }

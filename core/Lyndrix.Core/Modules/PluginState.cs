@@ -1,23 +1,27 @@
+using System.Text.Json.Serialization;
+
 namespace Lyndrix.Core.Modules;
 
-/// <summary>The lifecycle states of a plugin, as the API and events spell them.</summary>
-internal static class PluginState
+/// <summary>The lifecycle states of a plugin. The API, the events and the CLI spell them in lower case (<c>"active"</c>),
+/// through <see cref="PluginStates"/>, which also holds the table of which state may follow which.</summary>
+[JsonConverter(typeof(PluginStateJsonConverter))]
+internal enum PluginState
 {
     /// <summary>Found and waiting to start, or its setup is running.</summary>
-    public const string Initializing = "initializing";
+    Initializing,
 
     /// <summary>Setup finished; the module runs.</summary>
-    public const string Active = "active";
+    Active,
 
     /// <summary>Turned off by an operator (or never enabled).</summary>
-    public const string Disabled = "disabled";
+    Disabled,
 
     /// <summary>A dependency is missing, not active, of the wrong version, or part of a cycle.</summary>
-    public const string Blocked = "blocked";
+    Blocked,
 
-    /// <summary>Loading or setup threw, timed out, or the plugin was refused (type identity).</summary>
-    public const string Failed = "failed";
+    /// <summary>Loading or setup threw, timed out, the plugin was refused (trust, type identity), or its process ended.</summary>
+    Failed,
 
     /// <summary>The manifest is invalid or needs a newer plugin API; the plugin's code is never loaded.</summary>
-    public const string Degraded = "degraded";
+    Degraded,
 }

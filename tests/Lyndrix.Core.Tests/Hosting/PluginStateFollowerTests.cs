@@ -31,7 +31,7 @@ public sealed class PluginStateFollowerTests
         HostSettings.Load(EnvironmentConfigSource.FromValues(new Dictionary<string, string> { ["LYNDRIX_PLUGIN_SYNC_INTERVAL"] = intervalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) }), "/"),
         _time, _logs.CreateLogger<PluginStateFollower>());
 
-    private static PluginInfo Plugin(string id, bool enabled) => new() { Id = id, State = enabled ? "active" : "disabled", Enabled = enabled, Origin = "plugins", Folder = id };
+    private static PluginInfo Plugin(string id, bool enabled) => new() { Id = id, State = enabled ? PluginState.Active : PluginState.Disabled, Enabled = enabled, Origin = "plugins", Folder = id };
 
     private void Shared(params PluginStateRecord[] records) => _store.Setup(s => s.ListAsync(It.IsAny<CancellationToken>())).ReturnsAsync(records);
 

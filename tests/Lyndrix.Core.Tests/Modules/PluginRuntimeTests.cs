@@ -94,10 +94,55 @@ public sealed class PluginRuntimeTests
         await _host.Runtime.DisableAsync("test.good", CancellationToken.None);
 
         var seen = states.Select(e => (e.Payload.GetString("plugin_id"), e.Payload.GetString("state"), e.Payload.GetBoolean("is_active"), e.Payload.GetBoolean("enabled"))).ToList();
-        Assert.That(seen, Does.Contain(("test.bad", PluginState.Failed, (bool?)false, (bool?)true)), "failed: not active, still enabled");
-        Assert.That(seen, Does.Contain(("test.good", PluginState.Active, (bool?)true, (bool?)true)));
-        Assert.That(seen, Does.Contain(("test.good", PluginState.Disabled, (bool?)false, (bool?)false)));
+        Assert.That(seen, Does.Contain(("test.bad", "failed", (bool?)false, (bool?)true)), "failed: not active, still enabled");
+        Assert.That(seen, Does.Contain(("test.good", "active", (bool?)true, (bool?)true)));
+        Assert.That(seen, Does.Contain(("test.good", "disabled", (bool?)false, (bool?)false)));
         Assert.That(_host.Runtime.EnabledButNotRunning().Select(p => (p.PluginId, p.State)), Is.EqualTo(new[] { ("test.bad", PluginState.Failed) }));
+    }
+
+    public static IEnumerable<TestCaseData> OperationsInEveryState()
+    {
+        // What each operator operation leaves, for a plugin that was active, failed, blocked, disabled or degraded before it
+        // (null: refused with 409, nothing changed).
+        yield return new TestCaseData("disable", new[] { "disabled", "disabled", "disabled", "disabled", null }).SetName("Disable from every state");
+        yield return new TestCaseData("enable", new[] { "active", "failed", "blocked", "active", null }).SetName("Enable from every state");
+        yield return new TestCaseData("reload", new[] { "active", "failed", "blocked", "disabled", "degraded" }).SetName("Reload from every state");
+        yield return new TestCaseData("unload", new[] { "disabled", "disabled", "disabled", "disabled", "degraded" }).SetName("Unload from every state");
+    }
+
+    [TestCaseSource(nameof(OperationsInEveryState))]
+    public async Task Every_operation_is_accepted_in_every_state_and_ends_in_a_defined_one(string operation, string?[] expected)
+    {
+        _host.AddProbe("on", ProbeManifest.Create("test.on"));
+        _host.AddProbe("bad", ProbeManifest.Create("test.bad", S(("setup", "throw"))));
+        _host.AddProbe("needs", ProbeManifest.Create("test.needs", dependencies: [("test.missing", "^1.0")]));
+        _host.AddProbe("off", ProbeManifest.Create("test.off"));
+        _host.AddProbe("future", ProbeManifest.Create("test.future", minCoreVersion: "42.0.0"));
+        await _host.States.SaveAsync(new PluginStateRecord("test.off", false, "1.0.0"), CancellationToken.None);
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        string[] ids = ["test.on", "test.bad", "test.needs", "test.off", "test.future"];
+        Assert.That(ids.Select(id => PluginStates.Name(Info(id).State)), Is.EqualTo(new[] { "active", "failed", "blocked", "disabled", "degraded" }));
+
+        for (var i = 0; i < ids.Length; i++)
+        {
+            var before = Info(ids[i]);
+            try
+            {
+                _ = operation switch
+                {
+                    "disable" => await _host.Runtime.DisableAsync(ids[i], CancellationToken.None),
+                    "enable" => await _host.Runtime.EnableAsync(ids[i], CancellationToken.None),
+                    "reload" => await _host.Runtime.ReloadAsync(ids[i], CancellationToken.None),
+                    _ => (await _host.Runtime.UnloadAsync(ids[i], CancellationToken.None)).Plugin,
+                };
+                Assert.That(PluginStates.Name(Info(ids[i]).State), Is.EqualTo(expected[i]), $"{operation} {ids[i]} from {PluginStates.Name(before.State)}");
+            }
+            catch (PluginOperationException ex)
+            {
+                Assert.That(expected[i], Is.Null, $"{operation} {ids[i]} was refused: {ex.Message}");
+                Assert.That(Info(ids[i]).State, Is.EqualTo(before.State), "a refused operation changes nothing");
+            }
+        }
     }
 
     [Test]

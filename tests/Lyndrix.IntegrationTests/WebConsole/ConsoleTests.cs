@@ -130,13 +130,13 @@ public sealed class ConsoleTests : ConsoleFixture
         await ConsolePageCheck.RunAsync(page, "09-confirm-disable");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
-        Assert.That(second.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo("active"));
+        Assert.That(second.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo(PluginState.Active));
 
         await row.GetByRole(AriaRole.Button, new() { Name = "Disable Hello" }).ClickAsync();
         await dialog.GetByRole(AriaRole.Button, new() { Name = $"Disable {ConsoleDeployment.PluginId}" }).ClickAsync();
         await Expect(row).ToContainTextAsync("disabled");
         await Expect(row.GetByRole(AriaRole.Button, new() { Name = "Enable Hello" })).ToBeVisibleAsync();
-        Assert.That(second.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo("disabled"), "the host disabled it");
+        Assert.That(second.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo(PluginState.Disabled), "the host disabled it");
         await ConsolePageCheck.RunAsync(page, "10-plugin-disabled");
 
         // The live security feed shows the action and the plugin's new state as they happen; the audit trail has the record.
@@ -196,7 +196,7 @@ public sealed class ConsoleTests : ConsoleFixture
             }
             """);
         Assert.That(status, Is.EqualTo(403));
-        Assert.That(host.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo("active"));
+        Assert.That(host.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo(PluginState.Active));
     }
 
     [Test]
@@ -226,7 +226,7 @@ public sealed class ConsoleTests : ConsoleFixture
             // The browser lands on the host's answer: a problem, not the plugin's new state.
             await Expect(page.Locator("body")).ToContainTextAsync("foreign_origin");
             Assert.That(page.Url, Does.StartWith($"{hostUrl}api/plugins/"), $"from {attackerHost}");
-            Assert.That(host.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo("active"), $"from {attackerHost}");
+            Assert.That(host.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo(PluginState.Active), $"from {attackerHost}");
         }
 
         Assert.That(host.Logs.AllText, Does.Contain($"/api/plugins/{ConsoleDeployment.PluginId}/disable refused (foreign_origin)"));
@@ -350,7 +350,7 @@ public sealed class ConsoleTests : ConsoleFixture
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.GetByRole(AriaRole.Dialog)).ToBeHiddenAsync();
         await Expect(disable).ToBeFocusedAsync();
-        Assert.That(host.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo("active"));
+        Assert.That(host.Get<PluginRuntime>().Get(ConsoleDeployment.PluginId)!.State, Is.EqualTo(PluginState.Active));
 
         // An injected inline script does not run (the policy allows scripts from this origin's files only).
         var ran = await page.EvaluateAsync<bool>("""
