@@ -5,6 +5,7 @@ using Lyndrix.Core.Auth;
 using Lyndrix.Core.Secrets;
 using Lyndrix.Core.Tests.Auth.Support;
 using Lyndrix.Core.Tests.Support;
+using static Lyndrix.Core.Tests.Auth.Support.SignIns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -16,43 +17,13 @@ namespace Lyndrix.Core.Tests.Auth;
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public class LoginDeviceTests
 {
-    private const string AdminPassword = "Adm1n-Passw0rd-for-tests";
-    private const string BotPassword = "B0t-Passw0rd-for-tests";
     private const string OwnerAddress = "192.0.2.10";
     private const string NewPassword = "An0ther-Passw0rd-for-tests";
 
-    private static (string, string)[] Env(params (string, string)[] more) =>
-    [
-        ("LYNDRIX_ADMIN_PASSWORD", AdminPassword), ("LYNDRIX_BOT_PASSWORD", BotPassword), ("LYNDRIX_TRUSTED_PROXIES", "127.0.0.1"),
-        ("LYNDRIX_LOGIN_MAX_FAILURES_PER_USER", "5"), ("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "5"), .. more,
-    ];
+    private static (string, string)[] Env(params (string, string)[] more) => SignIns.Env(5, 5, [("LYNDRIX_TRUSTED_PROXIES", "127.0.0.1"), .. more]);
 
     /// <summary>A client that sends exactly the cookies a test gives it.</summary>
     private static HttpClient Client(AuthHost host) => new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = host.Client.BaseAddress };
-
-    private static HttpRequestMessage Login(string username, string password, string forwardedFor, string? cookie = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };
-        request.Headers.Add("X-Forwarded-For", forwardedFor);
-        if (cookie is not null)
-        {
-            request.Headers.Add("Cookie", cookie);
-        }
-
-        return request;
-    }
-
-    private static async Task<(int Status, string? Device)> SendAsync(HttpClient client, HttpRequestMessage request)
-    {
-        using (request)
-        {
-            using var response = await client.SendAsync(request);
-            var device = response.Headers.TryGetValues("Set-Cookie", out var cookies)
-                ? cookies.FirstOrDefault(c => c.StartsWith("lyndrix_device_", StringComparison.Ordinal))
-                : null;
-            return ((int)response.StatusCode, device);
-        }
-    }
 
     /// <summary>Signs in and returns the device cookie as a request sends it (<c>name=value</c>).</summary>
     private static async Task<string> DeviceCookieAsync(HttpClient client, string username, string password, string address = OwnerAddress)
@@ -82,12 +53,7 @@ public class LoginDeviceTests
     public async Task In_a_storm_from_many_addresses_the_owner_with_a_device_cookie_gets_in_at_once_and_without_one_is_refused()
     {
         // One hashing thread and a hash of some milliseconds: the storm below keeps its queue full.
-        var pool = new PasswordHashingPool(1, NullLogger<PasswordHashingPool>.Instance);
-        await using var host = await AuthHost.StartAsync(Env(), services: s =>
-        {
-            s.AddSingleton(pool);
-            s.AddSingleton(new PasswordHashParameters(1, 16384, 1));
-        });
+        await using var host = await SignIns.StartWithOneHashingThreadAsync(Env(), new PasswordHashParameters(1, 16384, 1));
         using var owner = Client(host);
         var device = await DeviceCookieAsync(owner, "admin", AdminPassword);
 

@@ -1,11 +1,10 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using Lyndrix.Core.Auth;
 using Lyndrix.Core.Tests.Auth.Support;
 using Lyndrix.Core.Tests.Support;
+using static Lyndrix.Core.Tests.Auth.Support.SignIns;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Lyndrix.Core.Tests.Auth;
 
@@ -14,34 +13,9 @@ namespace Lyndrix.Core.Tests.Auth;
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public class LoginFairnessTests
 {
-    private const string AdminPassword = "Adm1n-Passw0rd-for-tests";
-    private const string BotPassword = "B0t-Passw0rd-for-tests";
+    private static (string, string)[] Env(params (string, string)[] more) => SignIns.Env(5, 8, more);
 
-    private static (string, string)[] Env(params (string, string)[] more) =>
-    [
-        ("LYNDRIX_ADMIN_PASSWORD", AdminPassword), ("LYNDRIX_BOT_PASSWORD", BotPassword),
-        ("LYNDRIX_LOGIN_MAX_FAILURES_PER_USER", "5"), ("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "8"), .. more,
-    ];
-
-    private static HttpRequestMessage Login(string username, string password, string? forwardedFor = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/login") { Content = JsonContent.Create(new { username, password }) };
-        if (forwardedFor is not null)
-        {
-            request.Headers.Add("X-Forwarded-For", forwardedFor);
-        }
-
-        return request;
-    }
-
-    private static async Task<int> StatusAsync(HttpClient client, HttpRequestMessage request)
-    {
-        using (request)
-        {
-            using var response = await client.SendAsync(request);
-            return (int)response.StatusCode;
-        }
-    }
+    private static async Task<int> StatusAsync(HttpClient client, HttpRequestMessage request) => (await SendAsync(client, request)).Status;
 
     [Test]
     public async Task A_burst_of_correct_logins_for_one_account_queues_instead_of_being_refused()
@@ -136,14 +110,9 @@ public class LoginFairnessTests
     [Test]
     public async Task A_flood_of_logins_beyond_the_queue_gets_503_with_retry_after_at_once()
     {
-        var pool = new PasswordHashingPool(1, NullLogger<PasswordHashingPool>.Instance);
-        await using var host = await AuthHost.StartAsync(Env(("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "1000")), services: s =>
-        {
-            s.AddSingleton(pool);
-            s.AddSingleton(new PasswordHashParameters(2, 8192, 1));
-            // The queue's bound, not the pause before a refusal (tested below).
-            s.AddSingleton(new LoginAdmission(pool) { RefusalPause = TimeSpan.Zero });
-        });
+        // The queue's bound, not the pause before a refusal (tested below).
+        await using var host = await StartWithOneHashingThreadAsync(Env(("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "1000")),
+            new PasswordHashParameters(2, 8192, 1), refusalPause: TimeSpan.Zero);
         var capacity = host.App.Services.GetRequiredService<LoginAdmission>().Capacity;
         var started = System.Diagnostics.Stopwatch.StartNew();
         var results = await Task.WhenAll(Enumerable.Range(0, capacity * 3).Select(async i =>
@@ -166,12 +135,8 @@ public class LoginFairnessTests
     public async Task A_client_that_ignores_retry_after_gets_its_refusals_slowly_and_holds_no_slot_meanwhile()
     {
         // An attacker resends each 503 at once; answered at once, 20 such clients are a flood of thousands of requests a second.
-        var pool = new PasswordHashingPool(1, NullLogger<PasswordHashingPool>.Instance);
-        await using var host = await AuthHost.StartAsync(Env(("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "1000")), services: s =>
-        {
-            s.AddSingleton(pool);
-            s.AddSingleton(new PasswordHashParameters(2, 8192, 1));
-        });
+        await using var host = await StartWithOneHashingThreadAsync(Env(("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "1000")),
+            new PasswordHashParameters(2, 8192, 1));
         var admission = host.App.Services.GetRequiredService<LoginAdmission>();
         Assert.That(admission.RefusalPause, Is.EqualTo(TimeSpan.FromSeconds(1)), "the default");
         var started = System.Diagnostics.Stopwatch.StartNew();

@@ -12,13 +12,9 @@ namespace Lyndrix.Core.Tests.Security;
 [FixtureLifeCycle(LifeCycle.InstancePerTestCase)]
 public sealed class SecurityEventStreamTests
 {
-    private const string AdminPassword = "Adm1n-Passw0rd-for-tests";
+    private const string AdminPassword = SignIns.AdminPassword;
 
-    private static readonly (string, string)[] Env =
-    [
-        ("LYNDRIX_ADMIN_PASSWORD", AdminPassword), ("LYNDRIX_BOT_PASSWORD", "B0t-Passw0rd-for-tests"),
-        ("LYNDRIX_LOGIN_MAX_FAILURES_PER_USER", "50"), ("LYNDRIX_LOGIN_MAX_FAILURES_PER_CLIENT", "50"),
-    ];
+    private static readonly (string, string)[] Env = SignIns.Env(50, 50);
 
     [Test]
     public async Task A_real_http_client_sees_login_events_in_order_with_ids_and_can_resume_with_last_event_id()
@@ -95,7 +91,7 @@ public sealed class SecurityEventStreamTests
     {
         await using var host = await AuthHost.StartAsync(Env);
         var admin = await host.LoginAsync("admin", AdminPassword);
-        var bot = await host.LoginAsync("bot", "B0t-Passw0rd-for-tests");
+        var bot = await host.LoginAsync("bot", SignIns.BotPassword);
 
         using var anonymous = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/events", null));
         using var notAdmin = await host.Client.SendAsync(host.Request(HttpMethod.Get, "/api/events", bot));
