@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Lyndrix.Core.Modules;
+using Lyndrix.Core.Modules.Isolation;
 using Lyndrix.Sdk.Auth;
 using Lyndrix.Sdk.Events;
 
@@ -33,9 +34,13 @@ public sealed class ModuleTestHost : IAsyncDisposable
     private readonly ConcurrentQueue<TestLogEntry> _logs = new();
     private readonly ConcurrentDictionary<string, IAuthProvider> _providers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<ModuleManifest> _installed = new();
+    private readonly ConcurrentDictionary<string, string> _secrets = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly TimeProvider _time;
+    private readonly string? _folder;
     private ILyndrixModule? _module;
+    private ChildChannel? _child;
+    private DirectoryInfo? _childWorkDir;
 
     /// <summary>Creates a host for a module with the given manifest, which must pass the host's manifest rules (the entry
     /// assembly, when named, is checked for its shape only: a manifest built in code has no folder).</summary>
@@ -43,13 +48,14 @@ public sealed class ModuleTestHost : IAsyncDisposable
     /// <param name="timeProvider">The clock for event timestamps; the system clock when <see langword="null"/>.</param>
     /// <exception cref="InvalidDataException">The host would refuse the manifest; the message lists why, in the host's words.</exception>
     public ModuleTestHost(ModuleManifest manifest, TimeProvider? timeProvider = null)
-        : this(Checked(JsonSerializer.SerializeToUtf8Bytes(manifest ?? throw new ArgumentNullException(nameof(manifest))), null, "The manifest"), timeProvider, true)
+        : this(Checked(JsonSerializer.SerializeToUtf8Bytes(manifest ?? throw new ArgumentNullException(nameof(manifest))), null, "The manifest"), timeProvider, null)
     {
     }
 
-    private ModuleTestHost(ModuleManifest manifest, TimeProvider? timeProvider, bool _)
+    private ModuleTestHost(ModuleManifest manifest, TimeProvider? timeProvider, string? folder)
     {
         Manifest = manifest;
+        _folder = folder;
         _time = timeProvider ?? TimeProvider.System;
         foreach (var setting in manifest.SettingsSchema.Where(s => s.Kind != "secret"))
         {
@@ -73,7 +79,8 @@ public sealed class ModuleTestHost : IAsyncDisposable
             throw new FileNotFoundException($"No manifest at {full}. Reference the plugin project from the test project: its plugin.json is copied to the test output.", full);
         }
 
-        return new ModuleTestHost(Checked(File.ReadAllBytes(full), Path.GetDirectoryName(full), full), null, true);
+        var folder = Path.GetDirectoryName(full);
+        return new ModuleTestHost(Checked(File.ReadAllBytes(full), folder, full), null, folder);
     }
 
     /// <summary>The host's own manifest rules (<c>PluginManifestReader</c>, compiled into this package), applied as the host
@@ -104,7 +111,17 @@ public sealed class ModuleTestHost : IAsyncDisposable
     public IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The fields of the module's own secret; seed them before start, inspect them after.</summary>
-    public IDictionary<string, string> Secrets { get; } = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+    public IDictionary<string, string> Secrets => _secrets;
+
+    /// <summary>Where <see cref="StartAsync"/> runs the module: in this process, or in a child process of the <c>lyndrix</c>
+    /// host, as <c>"isolation": "process"</c> runs it. The default is <c>LYNDRIX_TEST_ISOLATION</c> (<c>inprocess</c> or
+    /// <c>process</c>), so one suite of tests runs in both modes unchanged.</summary>
+    public TestIsolation Isolation { get; set; } = TestIsolationSetting.FromEnvironment();
+
+    /// <summary>The <c>lyndrix</c> host that starts process-isolated modules: its executable, or <c>lyndrix.dll</c>. The default
+    /// is <c>LYNDRIX_HOST</c>; when that is unset, <c>lyndrix</c> on the <c>PATH</c> or in <c>~/.dotnet/tools</c> (the .NET tool
+    /// <c>Lyndrix.Tool</c>).</summary>
+    public string? HostPath { get; set; } = Environment.GetEnvironmentVariable(TestIsolationSetting.HostVariable);
 
     /// <summary>When <see langword="false"/>, secret reads and writes throw <see cref="SecretStoreUnavailableException"/>, as when the
     /// store is sealed.</summary>
@@ -140,10 +157,19 @@ public sealed class ModuleTestHost : IAsyncDisposable
 
     internal TimeProvider Time => _time;
 
-    /// <summary>Runs the module's setup, then waits for any replayed events it subscribed to.</summary>
+    internal ConcurrentDictionary<string, string> SecretFields => _secrets;
+
+    /// <summary>Runs the module's setup, then waits for any replayed events it subscribed to. With
+    /// <see cref="Isolation"/> <see cref="TestIsolation.Process"/>, the <c>lyndrix</c> host's <c>plugin-host</c> child loads the
+    /// plugin from the manifest's folder, creates its own instance of the module there and sets it up over the host's own
+    /// channel, against this test host: <paramref name="module"/> only names the type, and the test observes the module
+    /// through this host (events, secrets, logs, auth providers), as the real host would.</summary>
     /// <param name="module">The module under test.</param>
     /// <param name="cancellationToken">Passed to the module's setup.</param>
     /// <returns>A task that completes when setup and the handlers it triggered are done.</returns>
+    /// <exception cref="InvalidOperationException">Process mode only: no <c>lyndrix</c> host was found, the host was not
+    /// created from a <c>plugin.json</c> file, the module is not the manifest's entry assembly's, or the child could not load
+    /// or set up the plugin (the message says which; a setup's own exception arrives as its type name and message).</exception>
     public async Task StartAsync(ILyndrixModule module, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(module);
@@ -153,8 +179,48 @@ public sealed class ModuleTestHost : IAsyncDisposable
         }
 
         _module = module;
-        await module.SetupAsync(Context, cancellationToken).ConfigureAwait(false);
+        if (Isolation == TestIsolation.Process)
+        {
+            await StartInChildAsync(module, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await module.SetupAsync(Context, cancellationToken).ConfigureAwait(false);
+        }
+
         await DrainAsync().ConfigureAwait(false);
+    }
+
+    private async Task StartInChildAsync(ILyndrixModule module, CancellationToken cancellationToken)
+    {
+        var folder = _folder ?? throw new InvalidOperationException(
+            "Process mode loads the plugin from its folder, as the host does: create the test host with ModuleTestHost.FromManifestFile.");
+        var assembly = module.GetType().Assembly.GetName().Name + ".dll";
+        if (!string.Equals(assembly, Manifest.EntryAssembly, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"The module's type comes from {assembly}, but the manifest's entryAssembly is {Manifest.EntryAssembly}: in process mode the child loads {Manifest.EntryAssembly}.");
+        }
+
+        _childWorkDir = Directory.CreateTempSubdirectory("lyndrix-test-child-");
+        var staged = Path.Combine(_childWorkDir.FullName, "plugin");
+        PluginFolderStaging.Copy(folder, Manifest.EntryAssembly!, staged);
+        var info = ChildProcessStart.Info(TestIsolationSetting.HostCommand(HostPath), ["plugin-host"], ChildProcessStart.DotnetEnvironment());
+        info.WorkingDirectory = _childWorkDir.FullName;
+        var process = new System.Diagnostics.Process { StartInfo = info };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { Length: > 0 } line)
+            {
+                _logs.Enqueue(new TestLogEntry(Microsoft.Extensions.Logging.LogLevel.Information, line, null));
+            }
+        };
+        process.Start();
+        process.BeginErrorReadLine();
+        // One line in the test's output, so a run says which mode it tested.
+        Console.WriteLine($"ModuleTestHost: {Manifest.Id} runs in a child process ({process.Id}) of {info.FileName} {string.Join(' ', info.ArgumentList)}");
+        _child = new ChildChannel(process, Context.Logger);
+        await _child.SetupAsync(staged, Context, ((TestModuleContext)Context).UpdateSecretAsync, Context.Logger, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Emits an event as the core would, delivers it to the module's subscriptions and waits for the handlers.</summary>
@@ -174,7 +240,21 @@ public sealed class ModuleTestHost : IAsyncDisposable
     /// <returns>A task that completes when teardown and the module's tasks have ended.</returns>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
-        if (_module is { } module)
+        if (_child is { } child)
+        {
+            _module = null;
+            _child = null;
+            try
+            {
+                await child.TeardownAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await child.DisposeAsync().ConfigureAwait(false);
+                _childWorkDir?.Delete(recursive: true);
+            }
+        }
+        else if (_module is { } module)
         {
             _module = null;
             await module.TeardownAsync(cancellationToken).ConfigureAwait(false);

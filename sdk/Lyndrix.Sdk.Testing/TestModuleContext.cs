@@ -33,21 +33,32 @@ internal sealed class TestModuleContext(ModuleTestHost host) : IModuleContext
 
     public Task<string?> UpdateSecretAsync(string key, Func<string?, string?> update, CancellationToken cancellationToken = default)
     {
-        CheckSecret(key);
         ArgumentNullException.ThrowIfNull(update);
-        lock (host.Secrets)
-        {
-            var value = update(host.Secrets.TryGetValue(key, out var current) ? current : null);
-            if (value is null)
-            {
-                host.Secrets.Remove(key);
-            }
-            else
-            {
-                host.Secrets[key] = value;
-            }
+        return UpdateSecretAsync(key, (current, _) => Task.FromResult(update(current)), cancellationToken);
+    }
 
-            return Task.FromResult(value);
+    /// <summary>As the host does it: read, apply, and write only if the field is unchanged since the read (check-and-set);
+    /// on a conflict the function runs again on the new value. Also serves a process-isolated module's updates.</summary>
+    internal async Task<string?> UpdateSecretAsync(string key, Func<string?, CancellationToken, Task<string?>> update, CancellationToken cancellationToken)
+    {
+        CheckSecret(key);
+        var secrets = host.SecretFields;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var found = secrets.TryGetValue(key, out var current);
+            var next = await update(found ? current : null, cancellationToken).ConfigureAwait(false);
+            var written = (found, next) switch
+            {
+                (false, null) => !secrets.ContainsKey(key),
+                (false, _) => secrets.TryAdd(key, next),
+                (true, null) => secrets.TryRemove(new KeyValuePair<string, string>(key, current!)),
+                (true, _) => secrets.TryUpdate(key, next, current!),
+            };
+            if (written)
+            {
+                return next;
+            }
         }
     }
 

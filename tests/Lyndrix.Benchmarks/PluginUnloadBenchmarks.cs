@@ -42,8 +42,10 @@ internal static class PluginUnloadBenchmarks
 
         Print("bare McMaster host", bare);
         Print("lyndrix PluginRuntime (Enable/Unload)", lyndrix);
-        Measure.Report($"load/run/unload cycle, {Cycles} cycles", bare.MicrosPerCycle, lyndrix.MicrosPerCycle, 1.3, "us/op");
-        Measure.Note("each cycle waits until its load context is collected (LoadContextCollector's GC loop on both sides); DESIGN sets no time target here, the load target is shown.");
+        Measure.Report($"load/run/unload cycle, {Cycles} cycles", bare.MicrosPerCycle, lyndrix.MicrosPerCycle, double.NaN, "us/op");
+        Measure.Note("each cycle waits until its load context is collected (LoadContextCollector's GC loop on both sides). DESIGN sets no time target for unload " +
+                     "(the 1.3x load target is the 'plugins' benchmark's); Lyndrix's unload also clears the framework's type caches (System.Text.Json, " +
+                     "TypeDescriptor), which is what lets plugins using Newtonsoft.Json and friends unload at all.");
         var flat = lyndrix.Alive == 0 && lyndrix.GrowthBytes < 1024 * 1024;
         Console.WriteLine($"{"unload: contexts alive / heap growth",-48} {lyndrix.Alive} alive, {lyndrix.GrowthBytes / 1024.0:0.0} KiB over {Cycles - WarmUpCycles} cycles  (target 0 alive, memory flat (< 1 MiB): {(flat ? "within target" : "OVER target")})");
     }

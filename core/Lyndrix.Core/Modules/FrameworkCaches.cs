@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Concurrent;
 using System.ComponentModel;
 using System.Reflection;
 using System.Reflection.Metadata;
@@ -22,24 +23,23 @@ namespace Lyndrix.Core.Modules;
 /// </summary>
 internal static class FrameworkCaches
 {
+    /// <summary>Each default-context assembly's <c>ClearCache</c> methods, looked up once (those assemblies never unload).</summary>
+    private static readonly ConcurrentDictionary<Assembly, MethodInfo[]> Handlers = new();
+
     /// <returns>What was cleared (for the log).</returns>
     public static IReadOnlyList<string> Clear(AssemblyLoadContext? unloading)
     {
         var cleared = new List<string>();
-        foreach (var assembly in AssemblyLoadContext.Default.Assemblies)
+        foreach (var clear in AssemblyLoadContext.Default.Assemblies.SelectMany(a => Handlers.GetOrAdd(a, ClearMethods)))
         {
-            foreach (var handler in assembly.GetCustomAttributes<MetadataUpdateHandlerAttribute>())
+            try
             {
-                var clear = handler.HandlerType.GetMethod("ClearCache", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, [typeof(Type[])]);
-                try
-                {
-                    clear?.Invoke(null, [null]);
-                    cleared.Add(handler.HandlerType.Name);
-                }
-                catch (TargetInvocationException)
-                {
-                    // A handler that cannot clear leaves its cache as it was: the unload check reports what stays alive.
-                }
+                clear.Invoke(null, [null]);
+                cleared.Add(clear.DeclaringType!.Name);
+            }
+            catch (TargetInvocationException)
+            {
+                // A handler that cannot clear leaves its cache as it was: the unload check reports what stays alive.
             }
         }
 
@@ -55,6 +55,12 @@ internal static class FrameworkCaches
 
         return cleared;
     }
+
+    private static MethodInfo[] ClearMethods(Assembly assembly) =>
+        assembly.GetCustomAttributes<MetadataUpdateHandlerAttribute>()
+            .Select(h => h.HandlerType.GetMethod("ClearCache", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic, [typeof(Type[])]))
+            .OfType<MethodInfo>()
+            .ToArray();
 
     private static int RemoveTypesOf(IDictionary? table, AssemblyLoadContext unloading)
     {

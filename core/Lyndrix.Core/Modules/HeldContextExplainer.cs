@@ -19,9 +19,9 @@ internal sealed partial class HeldContextExplainer(IReadOnlyList<string> hostCom
     /// <returns>The chains found, or one line saying why none could be named.</returns>
     public async Task<IReadOnlyList<string>> ExplainAsync(long contextId, CancellationToken cancellationToken)
     {
-        var info = IsolationSettings.ChildStartInfo(hostCommand,
+        var info = ChildProcessStart.Info(hostCommand,
             [HeldRootsCommand.CommandName, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), contextId.ToString(CultureInfo.InvariantCulture)],
-            IsolationSettings.DotnetEnvironment());
+            ChildProcessStart.DotnetEnvironment());
         using var process = Process.Start(info) ?? throw new InvalidOperationException("The inspecting process did not start.");
         if (OperatingSystem.IsLinux())
         {

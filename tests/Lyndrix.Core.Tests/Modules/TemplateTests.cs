@@ -141,12 +141,24 @@ public sealed class TemplateTests
         }), "the host runs from the tool as it runs from the build: LDAP and OIDC come with it");
     }
 
-    [Test]
-    public async Task The_created_plugin_builds_and_its_tests_pass()
+    /// <summary>The template's own tests, unchanged, in both modes: with <c>LYNDRIX_TEST_ISOLATION=process</c> the test kit runs the
+    /// module in a child of the installed tool (<c>lyndrix plugin-host</c>), as <c>"isolation": "process"</c> would.</summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task The_created_plugin_builds_and_its_tests_pass(bool isolated)
     {
+        var environment = new Dictionary<string, string>(_isolated);
+        if (isolated)
+        {
+            environment["LYNDRIX_TEST_ISOLATION"] = "process";
+            environment["LYNDRIX_HOST"] = await _tool.Value;
+        }
+
         // Release, as the publish below: the plugin is built once.
-        var output = await Step("dotnet test the created plugin", "dotnet", _project, _isolated, "test", "-c", "Release", "-nodeReuse:false");
-        Assert.That(output, Does.Contain("Passed!").And.Contain("Passed:     2"));
+        var output = await Step($"dotnet test the created plugin (isolated: {isolated})", "dotnet", _project, environment,
+            "test", "-c", "Release", "-nodeReuse:false", "--logger", "console;verbosity=detailed");
+        Assert.That(output, Does.Contain("Test Run Successful.").And.Match(@"Passed:\s+2\s").And.Not.Contain("Failed:"));
+        Assert.That(output.Contains($"ModuleTestHost: {PluginId} runs in a child process", StringComparison.Ordinal), Is.EqualTo(isolated), output);
     }
 
     [Test]

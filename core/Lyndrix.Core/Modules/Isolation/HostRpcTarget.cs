@@ -10,7 +10,7 @@ namespace Lyndrix.Core.Modules.Isolation;
 /// <see cref="IModuleContext"/> (bound to its id when the host made it), so the child never names a module and every
 /// permission is checked here, with the same rules and words as in-process.
 /// </summary>
-internal sealed class HostRpcTarget(IModuleContext context, Func<IPluginChildRpc> child, ILogger moduleLogger, byte[] secret) : IPluginHostRpc
+internal sealed class HostRpcTarget(IModuleContext context, RemoteSecretUpdate updateSecret, Func<IPluginChildRpc> child, ILogger moduleLogger, byte[] secret) : IPluginHostRpc
 {
     private readonly ConcurrentDictionary<long, IDisposable> _subscriptions = new();
     private readonly ConcurrentDictionary<string, RemoteAuthProvider> _providers = new(StringComparer.Ordinal);
@@ -41,9 +41,9 @@ internal sealed class HostRpcTarget(IModuleContext context, Func<IPluginChildRpc
         });
 
     public Task<string?> UpdateSecretAsync(string key, long update, CancellationToken cancellationToken) =>
-        RpcErrors.Guard(() => Context is ModuleContext own
-            ? own.UpdateSecretAsync(key, (current, ct) => child().ApplySecretUpdateAsync(update, current, ct), cancellationToken)
-            : throw new InvalidOperationException("The host's side of the channel needs the host's module context."));
+        RpcErrors.Guard(() => _authenticated
+            ? updateSecret(key, (current, ct) => child().ApplySecretUpdateAsync(update, current, ct), cancellationToken)
+            : throw new ObjectDisposedException(nameof(IModuleContext), "Say hello first."));
 
     public Task<long> SubscribeAsync(string topic) => RpcErrors.Guard(() =>
     {

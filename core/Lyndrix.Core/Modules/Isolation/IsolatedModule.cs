@@ -1,37 +1,33 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Lyndrix.Sdk;
 using Microsoft.Extensions.Logging;
-using StreamJsonRpc;
 
 namespace Lyndrix.Core.Modules.Isolation;
 
 /// <summary>
 /// A plugin running in a child process, seen by the runtime as an ordinary <see cref="ILyndrixModule"/>. The child is
 /// the host's own executable with the hidden <c>plugin-host</c> command: an empty environment (nothing of the host's
-/// settings or secrets), a working directory of its own, an optional GC heap limit, and stdin/stdout as the JSON-RPC
-/// channel (StreamJsonRpc; no port). The host writes a one-time secret to its stdin, which the child must present first.
-/// Its stderr becomes log lines under the module's category. When the process ends unexpectedly, <c>exited</c> is told why.
+/// settings or secrets), a working directory of its own, an optional GC heap limit and account, and a
+/// <see cref="ChildChannel"/> on its stdin/stdout. Its stderr becomes log lines under the module's category. When the
+/// process ends unexpectedly, <c>exited</c> is told why.
 /// </summary>
 internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly ChildChannel _channel;
     private readonly PluginDescriptor _descriptor;
     private readonly IsolationSettings _settings;
     private readonly ILogger _logger;
-    private readonly byte[] _secret;
     private readonly Action<string> _exited;
-    private JsonRpc? _rpc;
-    private IPluginChildRpc? _child;
     private volatile bool _disposing;
 
-    private IsolatedModule(Process process, PluginDescriptor descriptor, IsolationSettings settings, ILogger logger, byte[] secret, Action<string> exited)
+    private IsolatedModule(Process process, PluginDescriptor descriptor, IsolationSettings settings, ILogger logger, Action<string> exited)
     {
         _process = process;
+        _channel = new ChildChannel(process, logger);
         _descriptor = descriptor;
         _settings = settings;
         _logger = logger;
-        _secret = secret;
         _exited = exited;
     }
 
@@ -52,7 +48,7 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
             user?.Own(workDir);
         }
 
-        var info = IsolationSettings.ChildStartInfo(settings.Command, [PluginHostCommand.CommandName], settings.ChildEnvironment(id));
+        var info = ChildProcessStart.Info(settings.Command, [PluginHostCommand.CommandName], settings.ChildEnvironment(id));
         info.WorkingDirectory = workDir;
         if (user is not null)
         {
@@ -60,8 +56,7 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var secret = RandomNumberGenerator.GetBytes(32);
-        var module = new IsolatedModule(process, descriptor, settings, logger, Convert.ToHexStringLower(secret).Select(c => (byte)c).ToArray(), exited);
+        var module = new IsolatedModule(process, descriptor, settings, logger, exited);
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { Length: > 0 } line)
@@ -88,41 +83,14 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         return module;
     }
 
-    public async Task SetupAsync(IModuleContext context, CancellationToken cancellationToken)
-    {
-        var stdin = _process.StandardInput.BaseStream;
-        await stdin.WriteAsync(_secret.Append((byte)'\n').ToArray(), cancellationToken).ConfigureAwait(false);
-        await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _rpc = new JsonRpc(new HeaderDelimitedMessageHandler(stdin, _process.StandardOutput.BaseStream, new SystemTextJsonFormatter()));
-        _rpc.AddLocalRpcTarget<IPluginHostRpc>(new HostRpcTarget(context, () => _child!, _logger, _secret), null);
-        _child = _rpc.Attach<IPluginChildRpc>();
-        _rpc.StartListening();
-        var manifestJson = System.Text.Json.JsonSerializer.Serialize(context.Manifest);
-        var error = await _child.SetupAsync(new ChildSetup(_descriptor.Folder, manifestJson, context.Settings.ToDictionary()), cancellationToken).ConfigureAwait(false);
-        if (error is not null)
-        {
-            throw new InvalidOperationException(error);
-        }
-    }
+    public Task SetupAsync(IModuleContext context, CancellationToken cancellationToken) =>
+        _channel.SetupAsync(_descriptor.Folder, context, (key, apply, ct) => context is ModuleContext own
+            ? own.UpdateSecretAsync(key, apply, ct)
+            : throw new InvalidOperationException("The host's side of the channel needs the host's module context."), _logger, cancellationToken);
 
-    public async Task TeardownAsync(CancellationToken cancellationToken)
-    {
-        if (_child is not null && !_process.HasExited)
-        {
-            await _child.TeardownAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
+    public Task TeardownAsync(CancellationToken cancellationToken) => _channel.TeardownAsync(cancellationToken);
 
-    public async Task<ModuleHealth> CheckHealthAsync(CancellationToken cancellationToken)
-    {
-        if (_child is null || _process.HasExited)
-        {
-            return new ModuleHealth(HealthStatus.Error, "the plugin's process is not running");
-        }
-
-        var health = await _child.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
-        return new ModuleHealth(Enum.TryParse<HealthStatus>(health.Status, out var s) ? s : HealthStatus.Unknown, health.Message);
-    }
+    public Task<ModuleHealth> CheckHealthAsync(CancellationToken cancellationToken) => _channel.CheckHealthAsync(cancellationToken);
 
     private void OnExited()
     {
@@ -142,35 +110,10 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         _exited($"The plugin's process ({_process.Id}) {reason}.");
     }
 
-    /// <summary>Ends the child: closes the channel (the child exits on its own), then kills it if it lingers.</summary>
-    public async ValueTask DisposeAsync()
+    /// <summary>Ends the child (see <see cref="ChildChannel.DisposeAsync"/>); its ending is then no crash.</summary>
+    public ValueTask DisposeAsync()
     {
         _disposing = true;
-        _rpc?.Dispose();
-        if (!_process.HasExited)
-        {
-            try
-            {
-                _process.StandardInput.Close();
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-            {
-                // Already gone: the pipe broke, or disposing the channel closed it first.
-            }
-
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
-            {
-                await _process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                _logger.LogWarning("The plugin's process ({Pid}) did not end within 2s after its channel closed; killed", _process.Id);
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-        }
-
-        _process.Dispose();
+        return _channel.DisposeAsync();
     }
 }

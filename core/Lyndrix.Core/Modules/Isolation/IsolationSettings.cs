@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Sdk;
@@ -83,7 +82,7 @@ internal sealed record IsolationSettings
     /// <summary>The child's whole environment: what .NET needs to start, and the GC heap limit; nothing of the host's.</summary>
     public IEnumerable<(string Name, string Value)> ChildEnvironment(string id)
     {
-        foreach (var variable in DotnetEnvironment())
+        foreach (var variable in ChildProcessStart.DotnetEnvironment())
         {
             yield return variable;
         }
@@ -91,43 +90,6 @@ internal sealed record IsolationSettings
         if (MemoryLimitMb(id) is { } mb)
         {
             yield return ("DOTNET_GCHeapHardLimit", "0x" + ((long)mb * 1024 * 1024).ToString("x", CultureInfo.InvariantCulture));
-        }
-    }
-
-    /// <summary>How the host starts a child of its own executable (<paramref name="command"/>, then <paramref name="args"/>):
-    /// its three standard streams redirected to the host, and exactly <paramref name="environment"/> — nothing of the host's.</summary>
-    public static ProcessStartInfo ChildStartInfo(IReadOnlyList<string> command, IEnumerable<string> args, IEnumerable<(string Name, string Value)> environment)
-    {
-        var info = new ProcessStartInfo(command[0])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in command.Skip(1).Concat(args))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment.Clear();
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        return info;
-    }
-
-    /// <summary>All that a child the host starts from its own executable gets: what .NET needs to start, nothing of the host's.</summary>
-    public static IEnumerable<(string Name, string Value)> DotnetEnvironment()
-    {
-        yield return ("PATH", "/usr/local/bin:/usr/bin:/bin");
-        yield return ("DOTNET_CLI_TELEMETRY_OPTOUT", "1");
-        yield return ("DOTNET_NOLOGO", "1");
-        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root)
-        {
-            yield return ("DOTNET_ROOT", root);
         }
     }
 }

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Lyndrix.Sdk;
+using Microsoft.Extensions.Logging;
+using StreamJsonRpc;
+
+namespace Lyndrix.Core.Modules.Isolation;
+
+/// <summary>How the starter runs one atomic update of a secret field whose function lives in the child: it calls
+/// <paramref name="apply"/> (a call across the channel) for each attempt.</summary>
+internal delegate Task<string?> RemoteSecretUpdate(string key, Func<string?, CancellationToken, Task<string?>> apply, CancellationToken cancellationToken);
+
+/// <summary>
+/// The starter's end of one plugin process running <c>lyndrix plugin-host</c>: it writes a one-time secret to the child's
+/// stdin, opens the JSON-RPC channel on the child's stdin/stdout (StreamJsonRpc; no port), serves the plugin's context
+/// on it, and asks the child to set up, tear down and report health. Disposing closes the channel (the child exits on its
+/// own) and kills a child that lingers. Used by the host (<c>IsolatedModule</c>) and by the test kit's process mode.
+/// </summary>
+internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisposable
+{
+    private readonly byte[] _secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)).Select(c => (byte)c).ToArray();
+    private JsonRpc? _rpc;
+    private IPluginChildRpc? _child;
+
+    /// <summary>Opens the channel, serving <paramref name="context"/> to the child, and has the child load the plugin in
+    /// <paramref name="folder"/> and run its setup.</summary>
+    /// <exception cref="InvalidOperationException">The child could not load the plugin, or its setup threw (the message says which).</exception>
+    public async Task SetupAsync(string folder, IModuleContext context, RemoteSecretUpdate update, ILogger moduleLogger, CancellationToken cancellationToken)
+    {
+        var stdin = process.StandardInput.BaseStream;
+        await stdin.WriteAsync(_secret.Append((byte)'\n').ToArray(), cancellationToken).ConfigureAwait(false);
+        await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _rpc = new JsonRpc(new HeaderDelimitedMessageHandler(stdin, process.StandardOutput.BaseStream, new SystemTextJsonFormatter()));
+        _rpc.AddLocalRpcTarget<IPluginHostRpc>(new HostRpcTarget(context, update, () => _child!, moduleLogger, _secret), null);
+        _child = _rpc.Attach<IPluginChildRpc>();
+        _rpc.StartListening();
+        var manifestJson = System.Text.Json.JsonSerializer.Serialize(context.Manifest);
+        var error = await _child.SetupAsync(new ChildSetup(folder, manifestJson, context.Settings.ToDictionary()), cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            throw new InvalidOperationException(error);
+        }
+    }
+
+    public async Task TeardownAsync(CancellationToken cancellationToken)
+    {
+        if (_child is not null && !process.HasExited)
+        {
+            await _child.TeardownAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<ModuleHealth> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        if (_child is null || process.HasExited)
+        {
+            return new ModuleHealth(HealthStatus.Error, "the plugin's process is not running");
+        }
+
+        var health = await _child.CheckHealthAsync(cancellationToken).ConfigureAwait(false);
+        return new ModuleHealth(Enum.TryParse<HealthStatus>(health.Status, out var s) ? s : HealthStatus.Unknown, health.Message);
+    }
+
+    /// <summary>Ends the child: closes the channel (the child exits on its own), then kills it if it lingers past 2 s.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _rpc?.Dispose();
+        if (!process.HasExited)
+        {
+            try
+            {
+                process.StandardInput.Close();
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // Already gone: the pipe broke, or disposing the channel closed it first.
+            }
+
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                logger.LogWarning("The plugin's process ({Pid}) did not end within 2s after its channel closed; killed", process.Id);
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        process.Dispose();
+    }
+}

@@ -1,0 +1,44 @@
+using System.Diagnostics;
+
+namespace Lyndrix.Core.Modules.Isolation;
+
+/// <summary>How a child of the host's own executable is started (an isolated plugin, the held-roots inspection, the test
+/// kit's process mode): its three standard streams redirected, and exactly the environment given — nothing of the starter's.</summary>
+internal static class ChildProcessStart
+{
+    /// <summary>Starts <paramref name="command"/> (the executable and its leading arguments), then <paramref name="args"/>.</summary>
+    public static ProcessStartInfo Info(IReadOnlyList<string> command, IEnumerable<string> args, IEnumerable<(string Name, string Value)> environment)
+    {
+        var info = new ProcessStartInfo(command[0])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in command.Skip(1).Concat(args))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment.Clear();
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        return info;
+    }
+
+    /// <summary>All that such a child gets: what .NET needs to start, nothing of the starter's settings or secrets.</summary>
+    public static IEnumerable<(string Name, string Value)> DotnetEnvironment()
+    {
+        yield return ("PATH", "/usr/local/bin:/usr/bin:/bin");
+        yield return ("DOTNET_CLI_TELEMETRY_OPTOUT", "1");
+        yield return ("DOTNET_NOLOGO", "1");
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root)
+        {
+            yield return ("DOTNET_ROOT", root);
+        }
+    }
+}
