@@ -5,8 +5,8 @@ namespace Lyndrix.Core.Auth;
 
 /// <summary>
 /// Runs password hashes on a few dedicated threads at the lowest CPU priority (<see cref="LowPriorityThreads"/>: <c>SCHED_IDLE</c>
-/// on Linux), so a burst of logins takes only the CPU the rest of the API leaves and an API request never waits for a core
-/// behind a hash. Admission (how many attempts may wait) is <see cref="LoginAdmission"/>'s job; this pool runs what it is given
+/// on Linux), so a burst of logins takes only the CPU the rest of the API leaves and a waking API request preempts a hash
+/// instead of waiting for its core (what that buys on a shared machine: README, Benchmarks). Admission (how many attempts may wait) is <see cref="LoginAdmission"/>'s job; this pool runs what it is given
 /// in order, except that work submitted under <see cref="Prioritize"/> (sign-ins from known devices) runs before any waiting
 /// ordinary work. Work whose token is cancelled before it starts is dropped and its task cancelled at once; work already
 /// running finishes (a hash cannot be interrupted), so the pool never runs more hashes than it has threads.
