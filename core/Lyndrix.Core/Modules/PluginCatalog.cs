@@ -49,7 +49,7 @@ internal sealed class PluginCatalog(IsolationSettings? isolation)
     /// version and active.</summary>
     public string? MissingDependency(PluginEntry entry)
     {
-        foreach (var dependency in entry.Descriptor.Manifest!.Dependencies)
+        foreach (var dependency in entry.RequireManifest().Dependencies)
         {
             var range = entry.Descriptor.DependencyRanges[dependency.Id];
             var target = Find(dependency.Id);
@@ -60,7 +60,7 @@ internal sealed class PluginCatalog(IsolationSettings? isolation)
 
             if (!range.IsSatisfiedBy(target.Descriptor.Version!))
             {
-                return $"Blocked: it needs {dependency.Id} {range}, but version {target.Descriptor.Manifest!.Version} is installed.";
+                return $"Blocked: it needs {dependency.Id} {range}, but version {target.Manifest.Version} is installed.";
             }
 
             if (target.State != PluginState.Active)
@@ -74,7 +74,7 @@ internal sealed class PluginCatalog(IsolationSettings? isolation)
 
     /// <summary>The active plugins that depend on <paramref name="id"/>.</summary>
     public IReadOnlyList<PluginEntry> ActiveDependentsOf(string id) =>
-        All.Where(e => e.State == PluginState.Active && e.IsUsable && e.Descriptor.Manifest!.Dependencies.Any(d => d.Id == id)).ToList();
+        All.Where(e => e.State == PluginState.Active && e.Manifest is { } m && m.Dependencies.Any(d => d.Id == id)).ToList();
 
     /// <summary>Blocked, enabled plugins whose dependencies are all active now.</summary>
     public IReadOnlyList<PluginEntry> Unblocked() =>

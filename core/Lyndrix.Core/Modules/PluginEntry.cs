@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Lyndrix.Sdk;
 
 namespace Lyndrix.Core.Modules;
@@ -11,8 +12,19 @@ internal sealed class PluginEntry(PluginDescriptor descriptor)
 
     public string Id => Descriptor.Key;
 
+    /// <summary>The manifest of a plugin that may start (valid, on a plugin API this host has); null for an invalid or degraded
+    /// plugin, whose code never loads. The runtime reaches a manifest only through it (or <see cref="RequireManifest"/>), so the
+    /// compiler's null analysis keeps the two kinds apart: an entry is one or the other, and a reload may turn it into the other
+    /// in place (it keeps its id, preferences and events).</summary>
+    public ModuleManifest? Manifest => Descriptor is { IsValid: true, Incompatibility: null } d ? d.Manifest : null;
+
     /// <summary>Valid manifest and a compatible plugin API: the plugin may start.</summary>
-    public bool IsUsable => Descriptor.IsValid && Descriptor.Incompatibility is null;
+    [MemberNotNullWhen(true, nameof(Manifest))]
+    public bool IsUsable => Manifest is not null;
+
+    /// <summary>The manifest, where only a usable plugin can be (starting, persisting its choice): anything else is a fault of the host.</summary>
+    public ModuleManifest RequireManifest() => Manifest ?? throw new InvalidOperationException(
+        $"Plugin '{Id}' has no usable manifest ({PluginStates.Name(State)}); only a usable plugin can be started or enabled. This is a fault of the host.");
 
     private volatile PluginStatus _status = new(PluginState.Initializing, null);
     private volatile WeakReference[] _held = [];

@@ -200,7 +200,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             return _catalog.Describe(entry);
         }
 
-        _contexts.Domains.Set(fresh.Manifest!);
+        _contexts.Domains.Set(entry.Manifest);
         await _preferences.SyncAsync(entry, await _preferences.ReadAsync(_stopping.Token).ConfigureAwait(false), _stopping.Token).ConfigureAwait(false);
         if (entry.Enabled)
         {
@@ -326,7 +326,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
                 continue;
             }
 
-            _contexts.Domains.Set(descriptor.Manifest!);
+            _contexts.Domains.Set(entry.Manifest);
             await _preferences.SyncAsync(entry, records, _stopping.Token).ConfigureAwait(false);
             PluginCatalog.Move(entry, entry.Enabled ? PluginState.Initializing : PluginState.Disabled, null);
         }
@@ -399,7 +399,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
         entry.ActiveSince = Environment.TickCount64;
         PluginCatalog.Move(entry, PluginState.Active, null);
-        _logger.LogInformation("Plugin {Id} {Version} active", entry.Id, entry.Descriptor.Manifest!.Version);
+        _logger.LogInformation("Plugin {Id} {Version} active", entry.Id, entry.Manifest?.Version);
         EmitStateChanged(entry);
     }
 
