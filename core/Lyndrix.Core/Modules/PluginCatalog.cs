@@ -31,20 +31,6 @@ internal sealed class PluginCatalog(IsolationSettings? isolation)
     public Dictionary<string, string> FolderOwners(PluginEntry? except = null) =>
         All.Where(e => !ReferenceEquals(e, except)).ToDictionary(e => e.Id, e => e.Descriptor.Folder, StringComparer.Ordinal);
 
-    /// <summary>Moves the entry to <paramref name="state"/> with its reason; a move <see cref="PluginStates.CanMove"/> forbids
-    /// is a fault of the host, never of a plugin, and throws.</summary>
-    public static void Move(PluginEntry entry, PluginState state, string? reason)
-    {
-        var from = entry.State;
-        if (!PluginStates.CanMove(from, state))
-        {
-            throw new InvalidOperationException(
-                $"Plugin '{entry.Id}' cannot move from {PluginStates.Name(from)} to {PluginStates.Name(state)}; this is a fault of the host.");
-        }
-
-        entry.Status = new PluginStatus(state, reason);
-    }
-
     /// <summary>Why the entry cannot start now because of its dependencies, or null when each is installed, of a matching
     /// version and active.</summary>
     public string? MissingDependency(PluginEntry entry)

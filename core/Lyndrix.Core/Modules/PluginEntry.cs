@@ -5,7 +5,7 @@ namespace Lyndrix.Core.Modules;
 
 /// <summary>The runtime's record of one plugin. Changed only by <see cref="PluginRuntime"/> while it holds its gate; read by
 /// listings at any time without a lock: every property is one reference or value, and state and reason change together as one
-/// <see cref="PluginStatus"/> (through <see cref="PluginCatalog.Move"/>, which checks the move).</summary>
+/// <see cref="PluginStatus"/> (through <see cref="Move"/>, which checks the move).</summary>
 internal sealed class PluginEntry(PluginDescriptor descriptor)
 {
     public PluginDescriptor Descriptor { get; set; } = descriptor;
@@ -30,15 +30,25 @@ internal sealed class PluginEntry(PluginDescriptor descriptor)
     private volatile WeakReference[] _held = [];
 
     /// <summary>The state and its reason, as one value.</summary>
-    public PluginStatus Status
-    {
-        get => _status;
-        set => _status = value;
-    }
+    public PluginStatus Status => _status;
 
     public PluginState State => _status.State;
 
     public string? Reason => _status.Reason;
+
+    /// <summary>Moves the plugin to <paramref name="state"/> with its reason; a move <see cref="PluginStates.CanMove"/> forbids
+    /// is a fault of the host, never of a plugin, and throws without changing anything.</summary>
+    public void Move(PluginState state, string? reason)
+    {
+        var from = State;
+        if (!PluginStates.CanMove(from, state))
+        {
+            throw new InvalidOperationException(
+                $"Plugin '{Id}' cannot move from {PluginStates.Name(from)} to {PluginStates.Name(state)}; this is a fault of the host.");
+        }
+
+        _status = new PluginStatus(state, reason);
+    }
 
     /// <summary>The operator's choice, persisted through <see cref="Data.IPluginStateStore"/>.</summary>
     public bool Enabled { get; set; }
