@@ -34,7 +34,7 @@ internal sealed class PluginActivator(
     /// <see cref="CleanupAsync"/>). Never throws for the plugin's faults; a cancelled host start throws after cleanup.</returns>
     public async Task<string?> ActivateAsync(PluginEntry entry, Action<string> onChildExited, CancellationToken cancellationToken)
     {
-        var manifest = entry.Descriptor.Manifest!;
+        var manifest = entry.RequireManifest();
 
         // Before any code loads (and again on every enable, reload and rescan): a replaced file is caught here.
         var verdict = await trust.VerifyAsync(entry.Descriptor, cancellationToken).ConfigureAwait(false);

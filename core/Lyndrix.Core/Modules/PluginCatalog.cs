@@ -31,25 +31,11 @@ internal sealed class PluginCatalog(IsolationSettings? isolation)
     public Dictionary<string, string> FolderOwners(PluginEntry? except = null) =>
         All.Where(e => !ReferenceEquals(e, except)).ToDictionary(e => e.Id, e => e.Descriptor.Folder, StringComparer.Ordinal);
 
-    /// <summary>Moves the entry to <paramref name="state"/> with its reason; a move <see cref="PluginStates.CanMove"/> forbids
-    /// is a fault of the host, never of a plugin, and throws.</summary>
-    public static void Move(PluginEntry entry, PluginState state, string? reason)
-    {
-        var from = entry.State;
-        if (!PluginStates.CanMove(from, state))
-        {
-            throw new InvalidOperationException(
-                $"Plugin '{entry.Id}' cannot move from {PluginStates.Name(from)} to {PluginStates.Name(state)}; this is a fault of the host.");
-        }
-
-        entry.Status = new PluginStatus(state, reason);
-    }
-
     /// <summary>Why the entry cannot start now because of its dependencies, or null when each is installed, of a matching
     /// version and active.</summary>
     public string? MissingDependency(PluginEntry entry)
     {
-        foreach (var dependency in entry.Descriptor.Manifest!.Dependencies)
+        foreach (var dependency in entry.RequireManifest().Dependencies)
         {
             var range = entry.Descriptor.DependencyRanges[dependency.Id];
             var target = Find(dependency.Id);
@@ -60,7 +46,7 @@ internal sealed class PluginCatalog(IsolationSettings? isolation)
 
             if (!range.IsSatisfiedBy(target.Descriptor.Version!))
             {
-                return $"Blocked: it needs {dependency.Id} {range}, but version {target.Descriptor.Manifest!.Version} is installed.";
+                return $"Blocked: it needs {dependency.Id} {range}, but version {target.Manifest.Version} is installed.";
             }
 
             if (target.State != PluginState.Active)
@@ -74,7 +60,7 @@ internal sealed class PluginCatalog(IsolationSettings? isolation)
 
     /// <summary>The active plugins that depend on <paramref name="id"/>.</summary>
     public IReadOnlyList<PluginEntry> ActiveDependentsOf(string id) =>
-        All.Where(e => e.State == PluginState.Active && e.IsUsable && e.Descriptor.Manifest!.Dependencies.Any(d => d.Id == id)).ToList();
+        All.Where(e => e.State == PluginState.Active && e.Manifest is { } m && m.Dependencies.Any(d => d.Id == id)).ToList();
 
     /// <summary>Blocked, enabled plugins whose dependencies are all active now.</summary>
     public IReadOnlyList<PluginEntry> Unblocked() =>

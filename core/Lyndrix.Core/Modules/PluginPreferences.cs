@@ -26,7 +26,7 @@ internal sealed class PluginPreferences(IPluginStateStore states, ILogger logger
 
     public async Task SyncAsync(PluginEntry entry, Dictionary<string, PluginStateRecord> records, CancellationToken cancellationToken)
     {
-        var manifest = entry.Descriptor.Manifest!;
+        var manifest = entry.RequireManifest();
         if (records.TryGetValue(entry.Id, out var record))
         {
             entry.Enabled = record.IsActive;
@@ -54,7 +54,7 @@ internal sealed class PluginPreferences(IPluginStateStore states, ILogger logger
     {
         try
         {
-            await states.SaveAsync(new PluginStateRecord(entry.Id, enabled, entry.Descriptor.Manifest!.Version), cancellationToken).ConfigureAwait(false);
+            await states.SaveAsync(new PluginStateRecord(entry.Id, enabled, entry.RequireManifest().Version), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -196,11 +196,11 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         _contexts.Domains.Remove(id);
         if (!entry.IsUsable)
         {
-            PluginCatalog.Move(entry, PluginState.Degraded, DescribeUnusable(fresh));
+            entry.Move(PluginState.Degraded, DescribeUnusable(fresh));
             return _catalog.Describe(entry);
         }
 
-        _contexts.Domains.Set(fresh.Manifest!);
+        _contexts.Domains.Set(entry.Manifest);
         await _preferences.SyncAsync(entry, await _preferences.ReadAsync(_stopping.Token).ConfigureAwait(false), _stopping.Token).ConfigureAwait(false);
         if (entry.Enabled)
         {
@@ -209,7 +209,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
         else
         {
-            PluginCatalog.Move(entry, PluginState.Disabled, null);
+            entry.Move(PluginState.Disabled, null);
         }
 
         return _catalog.Describe(entry);
@@ -322,13 +322,13 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
             if (!entry.IsUsable)
             {
-                PluginCatalog.Move(entry, PluginState.Degraded, DescribeUnusable(descriptor));
+                entry.Move(PluginState.Degraded, DescribeUnusable(descriptor));
                 continue;
             }
 
-            _contexts.Domains.Set(descriptor.Manifest!);
+            _contexts.Domains.Set(entry.Manifest);
             await _preferences.SyncAsync(entry, records, _stopping.Token).ConfigureAwait(false);
-            PluginCatalog.Move(entry, entry.Enabled ? PluginState.Initializing : PluginState.Disabled, null);
+            entry.Move(entry.Enabled ? PluginState.Initializing : PluginState.Disabled, null);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -343,7 +343,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
             var entry = _catalog[id];
             if (entry.Enabled)
             {
-                PluginCatalog.Move(entry, PluginState.Blocked, reason);
+                entry.Move(PluginState.Blocked, reason);
                 _logger.LogWarning("Plugin {Id}: {Reason}", id, reason);
             }
         }
@@ -359,7 +359,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     {
         if (DependencyPlan.Build(_catalog.Descriptors()).Blocked.TryGetValue(entry.Id, out var reason))
         {
-            PluginCatalog.Move(entry, PluginState.Blocked, reason);
+            entry.Move(PluginState.Blocked, reason);
             EmitStateChanged(entry);
             return;
         }
@@ -373,13 +373,13 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     {
         if (_catalog.MissingDependency(entry) is { } blocked)
         {
-            PluginCatalog.Move(entry, PluginState.Blocked, blocked);
+            entry.Move(PluginState.Blocked, blocked);
             _logger.LogWarning("Plugin {Id}: {Reason}", entry.Id, blocked);
             EmitStateChanged(entry);
             return;
         }
 
-        PluginCatalog.Move(entry, PluginState.Initializing, null);
+        entry.Move(PluginState.Initializing, null);
         string? failure;
         try
         {
@@ -387,7 +387,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            PluginCatalog.Move(entry, PluginState.Failed, "The host stopped during setup.");
+            entry.Move(PluginState.Failed, "The host stopped during setup.");
             throw;
         }
 
@@ -398,8 +398,8 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         }
 
         entry.ActiveSince = Environment.TickCount64;
-        PluginCatalog.Move(entry, PluginState.Active, null);
-        _logger.LogInformation("Plugin {Id} {Version} active", entry.Id, entry.Descriptor.Manifest!.Version);
+        entry.Move(PluginState.Active, null);
+        _logger.LogInformation("Plugin {Id} {Version} active", entry.Id, entry.Manifest?.Version);
         EmitStateChanged(entry);
     }
 
@@ -431,7 +431,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
 
         var wasRunning = entry.State is PluginState.Active or PluginState.Initializing;
         await _activator.CleanupAsync(entry).ConfigureAwait(false);
-        PluginCatalog.Move(entry, state, reason);
+        entry.Move(state, reason);
         EmitStateChanged(entry);
         if (cascade && wasRunning)
         {
@@ -516,7 +516,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     private async Task FailAsync(PluginEntry entry, string error)
     {
         await _activator.CleanupAsync(entry).ConfigureAwait(false);
-        PluginCatalog.Move(entry, PluginState.Failed, error);
+        entry.Move(PluginState.Failed, error);
         _logger.LogError("PLUGIN_FAILED {Id}: {Error}", entry.Id, error);
         _bus.Emit(CoreTopics.PluginSetupFailed, EventPayload.Create(("plugin_id", entry.Id), ("error", error)));
         EmitStateChanged(entry);

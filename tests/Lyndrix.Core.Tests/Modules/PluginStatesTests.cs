@@ -24,9 +24,9 @@ public sealed class PluginStatesTests
     {
         var entry = new PluginEntry(new PluginDescriptor("/nowhere/p", PluginOrigin.PluginsDirectory, null, ["no manifest"], [], null,
             new Dictionary<string, VersionRange>()) { KnownId = "test.p" });
-        PluginCatalog.Move(entry, PluginState.Disabled, null);
+        entry.Move(PluginState.Disabled, null);
 
-        var ex = Assert.Throws<InvalidOperationException>(() => PluginCatalog.Move(entry, PluginState.Active, null));
+        var ex = Assert.Throws<InvalidOperationException>(() => entry.Move(PluginState.Active, null));
         Assert.That(ex!.Message, Does.Contain("'test.p'").And.Contain("from disabled to active"));
         Assert.That(entry.Status, Is.EqualTo(new PluginStatus(PluginState.Disabled, null)));
     }
