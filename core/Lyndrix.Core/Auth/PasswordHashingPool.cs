@@ -4,9 +4,9 @@ using Microsoft.Extensions.Logging;
 namespace Lyndrix.Core.Auth;
 
 /// <summary>
-/// Runs password hashes on a few dedicated threads at the lowest CPU priority (<see cref="LowPriorityThreads"/>: <c>SCHED_IDLE</c>
-/// on Linux), so a burst of logins takes only the CPU the rest of the API leaves and a waking API request preempts a hash
-/// instead of waiting for its core (what that buys on a shared machine: README, Benchmarks). Admission (how many attempts may wait) is <see cref="LoginAdmission"/>'s job; this pool runs what it is given
+/// Runs password hashes on a few dedicated threads at a lowered CPU priority (<see cref="LowPriorityThreads"/>: <c>nice 10</c>
+/// on Linux), so a burst of logins takes a small share of the CPU the API wants, yet a correct password is still checked in
+/// time on busy cores (README, Benchmarks). Admission (how many attempts may wait) is <see cref="LoginAdmission"/>'s job; this pool runs what it is given
 /// in order, except that work submitted under <see cref="Prioritize"/> (sign-ins from known devices) runs before any waiting
 /// ordinary work. Work whose token is cancelled before it starts is dropped and its task cancelled at once; work already
 /// running finishes (a hash cannot be interrupted), so the pool never runs more hashes than it has threads.
@@ -115,13 +115,13 @@ internal sealed partial class PasswordHashingPool : IDisposable
         ThreadHashMemory.KeepOnThisThread();
         if (Interlocked.Exchange(ref _priorityReported, 1) == 0)
         {
-            if (priority == CpuPriority.Idle)
+            if (priority == CpuPriority.Lowered)
             {
-                LogIdlePriority(_logger);
+                LogLoweredPriority(_logger);
             }
             else
             {
-                LogFallbackPriority(_logger, priority == CpuPriority.Lowest ? "nice 19" : "normal priority");
+                LogNormalPriority(_logger);
             }
         }
 
@@ -142,11 +142,11 @@ internal sealed partial class PasswordHashingPool : IDisposable
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information,
-        Message = "Password hashing runs at {Priority}: this system refused SCHED_IDLE, so a login storm can delay other requests by up to a scheduler slice")]
-    private static partial void LogFallbackPriority(ILogger logger, string priority);
+        Message = "Password hashing runs at normal priority: this system refused nice 10, so a login storm competes with other requests for the CPU")]
+    private static partial void LogNormalPriority(ILogger logger);
 
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Password hashing runs at SCHED_IDLE priority")]
-    private static partial void LogIdlePriority(ILogger logger);
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Debug, Message = "Password hashing runs at nice 10")]
+    private static partial void LogLoweredPriority(ILogger logger);
 
     private sealed class PriorityScope : IDisposable
     {
