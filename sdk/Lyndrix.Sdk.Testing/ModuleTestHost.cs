@@ -202,10 +202,11 @@ public sealed class ModuleTestHost : IAsyncDisposable
                 $"The module's type comes from {assembly}, but the manifest's entryAssembly is {Manifest.EntryAssembly}: in process mode the child loads {Manifest.EntryAssembly}.");
         }
 
+        // The host is found first: a missing one leaves no scratch folder behind.
+        var info = ChildProcessStart.Info(TestIsolationSetting.HostCommand(HostPath), ["plugin-host"], ChildProcessStart.DotnetEnvironment());
         _childWorkDir = Directory.CreateTempSubdirectory("lyndrix-test-child-");
         var staged = Path.Combine(_childWorkDir.FullName, "plugin");
         PluginFolderStaging.Copy(folder, Manifest.EntryAssembly!, staged);
-        var info = ChildProcessStart.Info(TestIsolationSetting.HostCommand(HostPath), ["plugin-host"], ChildProcessStart.DotnetEnvironment());
         info.WorkingDirectory = _childWorkDir.FullName;
         var process = new System.Diagnostics.Process { StartInfo = info };
         process.ErrorDataReceived += (_, e) =>

@@ -51,7 +51,7 @@ internal sealed partial class HeldContextExplainer(IReadOnlyList<string> hostCom
         if (process.ExitCode != 0)
         {
             var reason = (await error.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-                return [$"could not name what holds it: {reason ?? $"the inspection ended with exit code {process.ExitCode}"}"];
+            return [$"could not name what holds it: {reason ?? $"the inspection ended with exit code {process.ExitCode}"}"];
         }
 
         return chains.Length > 0 ? chains : ["nothing outside the context references it any more: it should be collected shortly"];

@@ -167,7 +167,7 @@ internal sealed class PluginActivator(
         var code = entry.Code;
         if (code is null)
         {
-            return (true, isolation is not null && entry.Descriptor.IsValid && isolation.ModeFor(entry.Descriptor) == IsolationSettings.Process
+            return (true, isolation?.ModeFor(entry.Descriptor) == IsolationSettings.Process
                 ? "The plugin runs in its own process, which has ended; none of its code was loaded into the host."
                 : "No code was loaded.");
         }

@@ -103,7 +103,7 @@ internal sealed class PluginCatalog(IsolationSettings? isolation)
             HeldContexts = e.HeldContexts,
             Origin = d.Origin == PluginOrigin.BuiltIn ? "builtin" : "plugins_dir",
             Trust = e.Trust,
-            Isolation = isolation is null || !d.IsValid ? IsolationSettings.InProcess : isolation.ModeFor(d),
+            Isolation = isolation?.ModeFor(d) ?? IsolationSettings.InProcess,
             ProcessId = e.Isolated?.ProcessId,
             Type = m is null ? null : (m.Type == ModuleType.Core ? "CORE" : "PLUGIN"),
             Folder = d.Folder,

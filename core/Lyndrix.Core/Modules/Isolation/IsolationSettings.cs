@@ -53,15 +53,15 @@ internal sealed record IsolationSettings
             : [process];
     }
 
-    /// <summary>The stricter of the manifest's request and the operator's setting; built-in modules always in-process.</summary>
+    /// <summary>The stricter of the manifest's request and the operator's setting; built-in modules always in-process, and so is
+    /// a plugin without a readable manifest (its code never loads anywhere).</summary>
     public string ModeFor(PluginDescriptor descriptor)
     {
-        if (descriptor.Origin == PluginOrigin.BuiltIn)
+        if (descriptor.Origin == PluginOrigin.BuiltIn || descriptor.Manifest is not { } manifest)
         {
             return InProcess;
         }
 
-        var manifest = descriptor.Manifest!;
         var perPlugin = Config.Get(ModuleSettings.VariableName(manifest.Id, "ISOLATION"))?.Trim().ToLowerInvariant();
         return manifest.Isolation == Process || DefaultMode == Process || perPlugin == Process ? Process : InProcess;
     }
