@@ -221,7 +221,7 @@ public sealed class ModuleTestHost : IAsyncDisposable
         // One line in the test's output, so a run says which mode it tested.
         Console.WriteLine($"ModuleTestHost: {Manifest.Id} runs in a child process ({process.Id}) of {info.FileName} {string.Join(' ', info.ArgumentList)}");
         _child = new ChildChannel(process, Context.Logger);
-        await _child.SetupAsync(staged, Context, ((TestModuleContext)Context).UpdateSecretAsync, Context.Logger, cancellationToken).ConfigureAwait(false);
+        await _child.SetupAsync(staged, Context, ((TestModuleContext)Context).UpdateSecretAsync, Context.Logger, ChildSandbox.None, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Emits an event as the core would, delivers it to the module's subscriptions and waits for the handlers.</summary>

@@ -26,6 +26,7 @@ internal sealed class PluginActivator(
     SharedAssemblyPolicy policy,
     PluginTrustVerifier trust,
     IsolationSettings? isolation,
+    PluginProcessSpares? spares,
     ILoggerFactory loggers,
     ILogger logger)
 {
@@ -52,7 +53,7 @@ internal sealed class PluginActivator(
             if (isolation?.ModeFor(entry.Descriptor) == IsolationSettings.Process)
             {
                 // The same binary in a sandboxed child process: no plugin code loads into the host.
-                var isolated = IsolatedModule.Start(entry.Descriptor, isolation, loggers.CreateLogger(entry.Id), onChildExited);
+                var isolated = IsolatedModule.Create(entry.Descriptor, isolation, spares, loggers.CreateLogger(entry.Id), onChildExited);
                 entry.Isolated = isolated;
                 module = isolated;
             }
@@ -104,6 +105,11 @@ internal sealed class PluginActivator(
         {
             await CleanupAsync(entry).ConfigureAwait(false);
             throw;
+        }
+        catch (PluginLoadException ex)
+        {
+            // An isolated plugin's process could not be started: the host's words, not the plugin's fault.
+            return ex.Message;
         }
         catch (Exception ex)
         {

@@ -30,6 +30,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
     private readonly PluginActivator _activator;
     private readonly ILogger _logger;
     private readonly IsolationSettings? _isolation;
+    private readonly PluginProcessSpares? _spares;
     /// <summary>A process that ran this long before crashing starts again with its full allowance of restarts.</summary>
     private static readonly TimeSpan StableRun = TimeSpan.FromMinutes(1);
 
@@ -59,8 +60,9 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
         _preferences = new PluginPreferences(states, _logger);
         _isolation = isolation;
         _catalog = new PluginCatalog(isolation);
+        _spares = isolation is { Spares: > 0 } ? new PluginProcessSpares(isolation, loggers.CreateLogger<PluginProcessSpares>()) : null;
         _activator = new PluginActivator(settings, bus, tasks, _contexts, providers, config, overlays?.ToList() ?? [], policy ?? SharedAssemblyPolicy.Host,
-            trust ?? new PluginTrustVerifier(PluginTrustSettings.Any, NoPins.Instance), isolation, loggers, _logger);
+            trust ?? new PluginTrustVerifier(PluginTrustSettings.Any, NoPins.Instance), isolation, _spares, loggers, _logger);
     }
 
     public bool IsStarted => _started;
@@ -76,6 +78,7 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
                 var descriptors = PluginDiscovery.Scan(_settings.BuiltInModulesDir, _settings.PluginsDir);
                 _logger.LogInformation("Plugins: {Count} folder(s) in {PluginsDir} and {BuiltInDir}", descriptors.Count, _settings.PluginsDir, _settings.BuiltInModulesDir);
                 await AddAsync(descriptors, linked.Token).ConfigureAwait(false);
+                StartSpares();
                 _started = true;
                 await StartInOrderAsync(descriptors.Select(d => d.Key).ToHashSet(StringComparer.Ordinal), linked.Token).ConfigureAwait(false);
             }
@@ -264,12 +267,41 @@ internal sealed class PluginRuntime : IPluginRuntime, IAsyncDisposable
                 entry.Code?.Unload();
                 entry.Code = null;
             }
+
+            if (_spares is not null)
+            {
+                await _spares.DisposeAsync().ConfigureAwait(false);
+            }
         }
         finally
         {
             _gate.Release();
         }
     }
+
+    /// <summary>A spare process for each account that isolated plugins run as, started while the first plugins load.</summary>
+    private void StartSpares()
+    {
+        if (_spares is null)
+        {
+            return;
+        }
+
+        foreach (var entry in _catalog.All.Where(e => e.IsUsable && e.Enabled && _isolation!.ModeFor(e.Descriptor) == IsolationSettings.Process))
+        {
+            try
+            {
+                _spares.Refill(_isolation!.AccountFor(entry.Id));
+            }
+            catch (PluginLoadException)
+            {
+                // The account cannot be used: the plugin's own start says so.
+            }
+        }
+    }
+
+    /// <summary>The process ids of the ready spare plugin processes.</summary>
+    public IReadOnlyList<int> SpareProcessIds() => _spares?.ReadyProcessIds() ?? [];
 
     public async ValueTask DisposeAsync()
     {

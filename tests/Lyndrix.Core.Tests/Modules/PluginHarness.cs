@@ -73,8 +73,8 @@ internal sealed class PluginHarness : IAsyncDisposable
     public Lyndrix.Core.Modules.Isolation.IsolationSettings? Isolation { get; set; }
 
     /// <summary>Runs the plugins from PLUGINS_DIR each in a child process of the real <c>lyndrix</c> executable (built with
-    /// the solution), with working directories under <see cref="Root"/>.</summary>
-    public PluginHarness Isolated(int restarts = 0)
+    /// the solution), with working directories under <see cref="Root"/>; <paramref name="spares"/> is LYNDRIX_PLUGIN_SPARES.</summary>
+    public PluginHarness Isolated(int restarts = 0, int spares = 1)
     {
         Isolation = new Lyndrix.Core.Modules.Isolation.IsolationSettings
         {
@@ -83,6 +83,7 @@ internal sealed class PluginHarness : IAsyncDisposable
             WorkRoot = Path.Combine(Root, "work"),
             Config = Config,
             Restarts = restarts,
+            Spares = spares,
         };
         return this;
     }

@@ -53,7 +53,9 @@ public sealed class ProbeModule : ILyndrixModule
             if (Setting("emit_on_setup") is { } first)
             {
                 // The module version id tells one build of the code from another (a reload must run the new one).
-                context.Emit(first, EventPayload.Create(("plugin", id), ("mvid", typeof(ProbeModule).Module.ModuleVersionId.ToString())));
+                // The directory and heap limit it runs with tell an isolated plugin's sandbox (the same in-process as the host's).
+                context.Emit(first, EventPayload.Create(("plugin", id), ("mvid", typeof(ProbeModule).Module.ModuleVersionId.ToString()),
+                    ("directory", Environment.CurrentDirectory), ("heap_limit", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes), ("pid", (long)Environment.ProcessId)));
             }
         }
         catch (ModulePermissionDeniedException ex) when (Setting("catch_denied") == "true")

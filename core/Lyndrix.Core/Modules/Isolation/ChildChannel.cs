@@ -12,30 +12,50 @@ internal delegate Task<string?> RemoteSecretUpdate(string key, Func<string?, Can
 
 /// <summary>
 /// The starter's end of one plugin process running <c>lyndrix plugin-host</c>: it writes a one-time secret to the child's
-/// stdin, opens the JSON-RPC channel on the child's stdin/stdout (StreamJsonRpc; no port), serves the plugin's context
-/// on it, and asks the child to set up, tear down and report health. Disposing closes the channel (the child exits on its
-/// own) and kills a child that lingers. Used by the host (<c>IsolatedModule</c>) and by the test kit's process mode.
+/// stdin, opens the JSON-RPC channel on the child's stdin/stdout (StreamJsonRpc; no port) and waits for the child to present
+/// the secret (<see cref="OpenAsync"/>; a spare process waits here), then serves one plugin's context on it and asks the child
+/// to set up, tear down and report health. Disposing closes the channel (the child exits on its own) and kills a child that
+/// lingers. Used by the host (<c>IsolatedModule</c>) and by the test kit's process mode.
 /// </summary>
 internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisposable
 {
     private readonly byte[] _secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)).Select(c => (byte)c).ToArray();
     private JsonRpc? _rpc;
+    private HostRpcTarget? _host;
     private IPluginChildRpc? _child;
 
-    /// <summary>Opens the channel, serving <paramref name="context"/> to the child, and has the child load the plugin in
-    /// <paramref name="folder"/> and run its setup.</summary>
-    /// <exception cref="InvalidOperationException">The child could not load the plugin, or its setup threw (the message says which).</exception>
-    public async Task SetupAsync(string folder, IModuleContext context, RemoteSecretUpdate update, ILogger moduleLogger, CancellationToken cancellationToken)
+    /// <summary>Opens the channel and waits until the child has presented its secret.</summary>
+    /// <exception cref="InvalidOperationException">The child ended, or closed the channel, before it did.</exception>
+    public async Task OpenAsync(CancellationToken cancellationToken)
     {
         var stdin = process.StandardInput.BaseStream;
         await stdin.WriteAsync(_secret.Append((byte)'\n').ToArray(), cancellationToken).ConfigureAwait(false);
         await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
         _rpc = new JsonRpc(new HeaderDelimitedMessageHandler(stdin, process.StandardOutput.BaseStream, new SystemTextJsonFormatter()));
-        _rpc.AddLocalRpcTarget<IPluginHostRpc>(new HostRpcTarget(context, update, () => _child!, moduleLogger, _secret), null);
+        _host = new HostRpcTarget(() => _child!, logger, _secret);
+        _rpc.AddLocalRpcTarget<IPluginHostRpc>(_host, null);
         _child = _rpc.Attach<IPluginChildRpc>();
         _rpc.StartListening();
+        if (await Task.WhenAny(_host.Greeted, _rpc.Completion).WaitAsync(cancellationToken).ConfigureAwait(false) != _host.Greeted)
+        {
+            throw new InvalidOperationException($"The plugin's process ({process.Id}) closed its channel before it presented its secret.");
+        }
+    }
+
+    /// <summary>Serves <paramref name="context"/> to the child (opening the channel first if needed), and has the child enter
+    /// its <paramref name="sandbox"/>, load the plugin in <paramref name="folder"/> and run its setup.</summary>
+    /// <exception cref="InvalidOperationException">The child could not load the plugin, or its setup threw (the message says which).</exception>
+    public async Task SetupAsync(
+        string folder, IModuleContext context, RemoteSecretUpdate update, ILogger moduleLogger, ChildSandbox sandbox, CancellationToken cancellationToken)
+    {
+        if (_rpc is null)
+        {
+            await OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _host!.Bind(context, update, moduleLogger);
         var manifestJson = System.Text.Json.JsonSerializer.Serialize(context.Manifest);
-        var error = await _child.SetupAsync(new ChildSetup(folder, manifestJson, context.Settings.ToDictionary()), cancellationToken).ConfigureAwait(false);
+        var error = await _child!.SetupAsync(new ChildSetup(folder, manifestJson, context.Settings.ToDictionary(), sandbox), cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
             throw new InvalidOperationException(error);

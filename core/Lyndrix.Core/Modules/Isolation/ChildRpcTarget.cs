@@ -13,6 +13,15 @@ internal sealed class ChildRpcTarget(Func<IPluginHostRpc> host) : IPluginChildRp
 
     public async Task<string?> SetupAsync(ChildSetup setup, CancellationToken cancellationToken)
     {
+        try
+        {
+            setup.Sandbox.Enter();
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            return "The plugin's process could not enter its sandbox: " + ex.Message;
+        }
+
         var manifest = JsonSerializer.Deserialize<ModuleManifest>(setup.ManifestJson)!;
         var descriptor = PluginManifestReader.Read(setup.Folder, PluginOrigin.PluginsDirectory);
         if (!descriptor.IsValid || descriptor.Manifest!.Id != manifest.Id)

@@ -8,14 +8,31 @@ namespace Lyndrix.Core.Modules.Isolation;
 /// <summary>
 /// The host's side of one isolated plugin's channel: every call goes through that plugin's own host-side
 /// <see cref="IModuleContext"/> (bound to its id when the host made it), so the child never names a module and every
-/// permission is checked here, with the same rules and words as in-process.
+/// permission is checked here, with the same rules and words as in-process. A channel is opened before it has a plugin (a
+/// spare process waits so): until <see cref="Bind"/> names the one plugin it will ever serve, it serves nothing but hello.
 /// </summary>
-internal sealed class HostRpcTarget(IModuleContext context, RemoteSecretUpdate updateSecret, Func<IPluginChildRpc> child, ILogger moduleLogger, byte[] secret) : IPluginHostRpc
+internal sealed class HostRpcTarget(Func<IPluginChildRpc> child, ILogger channelLogger, byte[] secret) : IPluginHostRpc
 {
     private readonly ConcurrentDictionary<long, IDisposable> _subscriptions = new();
     private readonly ConcurrentDictionary<string, RemoteAuthProvider> _providers = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _greeted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextSubscription;
     private volatile bool _authenticated;
+    private Binding? _binding;
+
+    private sealed record Binding(IModuleContext Context, RemoteSecretUpdate UpdateSecret, ILogger Logger);
+
+    /// <summary>Completes when the child presented the right secret.</summary>
+    public Task Greeted => _greeted.Task;
+
+    /// <summary>Ties the channel to its plugin's context, once.</summary>
+    public void Bind(IModuleContext context, RemoteSecretUpdate updateSecret, ILogger moduleLogger)
+    {
+        if (Interlocked.CompareExchange(ref _binding, new Binding(context, updateSecret, moduleLogger), null) is not null)
+        {
+            throw new InvalidOperationException("This channel already serves a plugin; a process serves one plugin only.");
+        }
+    }
 
     public Task HelloAsync(string presented)
     {
@@ -25,10 +42,15 @@ internal sealed class HostRpcTarget(IModuleContext context, RemoteSecretUpdate u
         }
 
         _authenticated = true;
+        _greeted.TrySetResult();
         return Task.CompletedTask;
     }
 
-    private IModuleContext Context => _authenticated ? context : throw new ObjectDisposedException(nameof(IModuleContext), "Say hello first.");
+    private Binding Bound => !_authenticated
+        ? throw new ObjectDisposedException(nameof(IModuleContext), "Say hello first.")
+        : Volatile.Read(ref _binding) ?? throw new ObjectDisposedException(nameof(IModuleContext), "No plugin is set up on this channel yet.");
+
+    private IModuleContext Context => Bound.Context;
 
     public Task<string?> GetSecretAsync(string key, CancellationToken cancellationToken) =>
         RpcErrors.Guard(() => Context.GetSecretAsync(key, cancellationToken));
@@ -41,9 +63,7 @@ internal sealed class HostRpcTarget(IModuleContext context, RemoteSecretUpdate u
         });
 
     public Task<string?> UpdateSecretAsync(string key, long update, CancellationToken cancellationToken) =>
-        RpcErrors.Guard(() => _authenticated
-            ? updateSecret(key, (current, ct) => child().ApplySecretUpdateAsync(update, current, ct), cancellationToken)
-            : throw new ObjectDisposedException(nameof(IModuleContext), "Say hello first."));
+        RpcErrors.Guard(() => Bound.UpdateSecret(key, (current, ct) => child().ApplySecretUpdateAsync(update, current, ct), cancellationToken));
 
     public Task<long> SubscribeAsync(string topic) => RpcErrors.Guard(() =>
     {
@@ -74,7 +94,7 @@ internal sealed class HostRpcTarget(IModuleContext context, RemoteSecretUpdate u
         // Records go out under the module's category, through the host's providers and their redaction.
         var logLevel = (LogLevel)Math.Clamp(level, (int)LogLevel.Trace, (int)LogLevel.Critical);
 #pragma warning disable CA2254 // The template is the plugin's already-formatted message.
-        moduleLogger.Log(logLevel, "{Message}", message);
+        (Volatile.Read(ref _binding)?.Logger ?? channelLogger).Log(logLevel, "{Message}", message);
 #pragma warning restore CA2254
         return Task.CompletedTask;
     }

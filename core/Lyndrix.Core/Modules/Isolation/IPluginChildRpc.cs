@@ -22,8 +22,9 @@ internal partial interface IPluginChildRpc
     Task<string?> ApplySecretUpdateAsync(long update, string? current, CancellationToken cancellationToken);
 }
 
-/// <summary>What the child needs to load and set up the plugin: the host's frozen manifest and resolved settings.</summary>
-internal sealed record ChildSetup(string Folder, string ManifestJson, Dictionary<string, string?> Settings);
+/// <summary>What the child needs to load and set up the plugin: the host's frozen manifest and resolved settings, and the
+/// sandbox it enters before any of the plugin's code loads.</summary>
+internal sealed record ChildSetup(string Folder, string ManifestJson, Dictionary<string, string?> Settings, ChildSandbox Sandbox);
 
 internal sealed record WireHealth(string Status, string? Message);
 

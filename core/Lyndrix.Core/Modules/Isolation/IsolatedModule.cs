@@ -1,119 +1,154 @@
-using System.Diagnostics;
 using Lyndrix.Sdk;
 using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Modules.Isolation;
 
 /// <summary>
-/// A plugin running in a child process, seen by the runtime as an ordinary <see cref="ILyndrixModule"/>. The child is
-/// the host's own executable with the hidden <c>plugin-host</c> command: an empty environment (nothing of the host's
-/// settings or secrets), a working directory of its own, an optional GC heap limit and account, and a
-/// <see cref="ChildChannel"/> on its stdin/stdout. Its stderr becomes log lines under the module's category. When the
+/// A plugin running in a child process, seen by the runtime as an ordinary <see cref="ILyndrixModule"/>. At setup it takes
+/// a spare process of its account (<see cref="PluginProcessSpares"/>) or starts its own (<see cref="PluginProcess"/>), has
+/// the child enter the plugin's working directory and memory limit (<see cref="ChildSandbox"/>), and serves the plugin's
+/// context over the <see cref="ChildChannel"/>. The child's stderr becomes log lines under the module's category. When the
 /// process ends unexpectedly, <c>exited</c> is told why.
 /// </summary>
 internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly ChildChannel _channel;
     private readonly PluginDescriptor _descriptor;
     private readonly IsolationSettings _settings;
+    private readonly PluginProcessSpares? _spares;
+    private readonly PluginUser? _user;
+    private readonly string _workDir;
     private readonly ILogger _logger;
     private readonly Action<string> _exited;
-    private volatile bool _disposing;
+    private readonly Lock _gate = new();
+    private PluginProcess? _process;
+    private bool _disposed;
 
-    private IsolatedModule(Process process, PluginDescriptor descriptor, IsolationSettings settings, ILogger logger, Action<string> exited)
+    private IsolatedModule(
+        PluginDescriptor descriptor, IsolationSettings settings, PluginProcessSpares? spares, PluginUser? user, string workDir, ILogger logger, Action<string> exited)
     {
-        _process = process;
-        _channel = new ChildChannel(process, logger);
         _descriptor = descriptor;
         _settings = settings;
+        _spares = spares;
+        _user = user;
+        _workDir = workDir;
         _logger = logger;
         _exited = exited;
     }
 
-    public int ProcessId => _process.Id;
+    /// <summary>The child's process id, once setup has given the plugin a process.</summary>
+    public int? ProcessId => _process?.Id;
 
-    /// <summary>Starts the child; the channel opens when <see cref="SetupAsync"/> gives it the module's context.</summary>
-    public static IsolatedModule Start(PluginDescriptor descriptor, IsolationSettings settings, ILogger logger, Action<string> exited)
+    private string Id => _descriptor.Manifest!.Id;
+
+    /// <summary>Resolves the plugin's account and prepares its working directory (<c>STORAGE_DIR/plugins/&lt;id&gt;</c>, owner-only,
+    /// the account's); the process comes at <see cref="SetupAsync"/>.</summary>
+    /// <exception cref="PluginLoadException">The account cannot be used.</exception>
+    public static IsolatedModule Create(PluginDescriptor descriptor, IsolationSettings settings, PluginProcessSpares? spares, ILogger logger, Action<string> exited)
     {
         var id = descriptor.Manifest!.Id;
-        var user = settings.UserFor(id) is { } account ? PluginUser.Resolve(account.Name, account.Setting) : null;
+        var user = settings.AccountFor(id);
         var workDir = Path.Combine(settings.WorkRoot, id);
         Directory.CreateDirectory(workDir);
         if (!OperatingSystem.IsWindows())
         {
-            // Others may pass through the root of the working directories (to reach their own), never list it.
-            File.SetUnixFileMode(settings.WorkRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             File.SetUnixFileMode(workDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             user?.Own(workDir);
         }
 
-        var info = ChildProcessStart.Info(settings.Command, [PluginHostCommand.CommandName], settings.ChildEnvironment(id));
-        info.WorkingDirectory = workDir;
-        if (user is not null)
-        {
-            info.UserName = user.Name;
-        }
-
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var module = new IsolatedModule(process, descriptor, settings, logger, exited);
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { Length: > 0 } line)
-            {
-                logger.LogInformation("[{Pid}] {Line}", process.Id, line);
-            }
-        };
-        process.Exited += (_, _) => module.OnExited();
-        try
-        {
-            process.Start();
-        }
-        catch (System.ComponentModel.Win32Exception ex) when (user is not null)
-        {
-            process.Dispose();
-            var closed = new[] { workDir, settings.Command[^1], descriptor.Folder }.Select(PluginUser.FirstClosedFolder).FirstOrDefault(d => d is not null);
-            throw new PluginLoadException(
-                $"Could not start the plugin's process as '{user.Name}': {ex.Message}. That account must be able to pass through the folders " +
-                $"to its working directory ({workDir}), the host's files ({settings.Command[^1]}) and the plugin folder ({descriptor.Folder})" +
-                (closed is null ? "." : $"; {closed} is closed to others (chmod o+x it, or move the files)."));
-        }
-
-        process.BeginErrorReadLine();
-        return module;
+        return new IsolatedModule(descriptor, settings, spares, user, workDir, logger, exited);
     }
 
-    public Task SetupAsync(IModuleContext context, CancellationToken cancellationToken) =>
-        _channel.SetupAsync(_descriptor.Folder, context, (key, apply, ct) => context is ModuleContext own
-            ? own.UpdateSecretAsync(key, apply, ct)
-            : throw new InvalidOperationException("The host's side of the channel needs the host's module context."), _logger, cancellationToken);
-
-    public Task TeardownAsync(CancellationToken cancellationToken) => _channel.TeardownAsync(cancellationToken);
-
-    public Task<ModuleHealth> CheckHealthAsync(CancellationToken cancellationToken) => _channel.CheckHealthAsync(cancellationToken);
-
-    private void OnExited()
+    public async Task SetupAsync(IModuleContext context, CancellationToken cancellationToken)
     {
-        if (_disposing)
+        try
         {
-            return;
+            var process = await TakeOrStartAsync(cancellationToken).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (!_disposed)
+                {
+                    _process = process;
+                }
+            }
+
+            if (_process != process)
+            {
+                await process.DisposeAsync().ConfigureAwait(false);
+                throw new OperationCanceledException("The plugin was stopped while its process started.");
+            }
+
+            process.Adopt(_logger, OnExited);
+            var limit = _settings.MemoryLimitMb(Id) is { } mb ? (long)mb * 1024 * 1024 : (long?)null;
+            await process.Channel.SetupAsync(_descriptor.Folder, context, (key, apply, ct) => context is ModuleContext own
+                ? own.UpdateSecretAsync(key, apply, ct)
+                : throw new InvalidOperationException("The host's side of the channel needs the host's module context."),
+                _logger, new ChildSandbox(_workDir, limit), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StreamJsonRpc.ConnectionLostException lost) when (_process is { } process)
+        {
+            // Say why the channel broke: the process died while the plugin set up (its exit code tells how).
+            throw await process.ExitCodeAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } code
+                ? new PluginLoadException($"The plugin's process ({process.Id}) {ExitReason(code)} during its setup.")
+                : lost;
+        }
+        finally
+        {
+            _spares?.Refill(_user);
+        }
+    }
+
+    private async Task<PluginProcess> TakeOrStartAsync(CancellationToken cancellationToken)
+    {
+        if (_spares is not null && await _spares.TakeAsync(_user, cancellationToken).ConfigureAwait(false) is { } spare)
+        {
+            return spare;
         }
 
-        var code = _process.ExitCode;
-        var limit = _settings.MemoryLimitMb(_descriptor.Manifest!.Id) is { } mb ? $"; it may have exceeded its {mb} MB memory limit" : "";
-        var reason = code switch
+        try
+        {
+            return PluginProcess.Start(_settings, _user, _logger);
+        }
+        catch (System.ComponentModel.Win32Exception ex) when (_user is not null)
+        {
+            var closed = new[] { _workDir, _settings.Command[^1], _descriptor.Folder }.Select(PluginUser.FirstClosedFolder).FirstOrDefault(d => d is not null);
+            throw new PluginLoadException(
+                $"Could not start the plugin's process as '{_user.Name}': {ex.Message}. That account must be able to pass through the folders " +
+                $"to its working directory ({_workDir}), the host's files ({_settings.Command[^1]}) and the plugin folder ({_descriptor.Folder})" +
+                (closed is null ? "." : $"; {closed} is closed to others (chmod o+x it, or move the files)."));
+        }
+    }
+
+    public Task TeardownAsync(CancellationToken cancellationToken) => _process?.Channel.TeardownAsync(cancellationToken) ?? Task.CompletedTask;
+
+    public Task<ModuleHealth> CheckHealthAsync(CancellationToken cancellationToken) =>
+        _process?.Channel.CheckHealthAsync(cancellationToken) ?? Task.FromResult(new ModuleHealth(HealthStatus.Error, "the plugin's process is not running"));
+
+    private void OnExited(int code) => _exited($"The plugin's process ({ProcessId}) {ExitReason(code)}.");
+
+    private string ExitReason(int code)
+    {
+        var limit = _settings.MemoryLimitMb(Id) is { } mb ? $"; it may have exceeded its {mb} MB memory limit" : "";
+        return code switch
         {
             134 => $"aborted (SIGABRT: Environment.FailFast, a stack overflow or an unhandled exception, e.g. out of memory{limit})",
             137 => $"was killed (SIGKILL{limit})",
             _ => $"exited with code {code}",
         };
-        _exited($"The plugin's process ({_process.Id}) {reason}.");
     }
 
     /// <summary>Ends the child (see <see cref="ChildChannel.DisposeAsync"/>); its ending is then no crash.</summary>
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
-        _disposing = true;
-        return _channel.DisposeAsync();
+        PluginProcess? process;
+        lock (_gate)
+        {
+            _disposed = true;
+            process = _process;
+        }
+
+        if (process is not null)
+        {
+            await process.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -28,6 +28,10 @@ internal sealed record IsolationSettings
     /// before it stays failed; 0 (default) never.</summary>
     public int Restarts { get; init; }
 
+    /// <summary><c>LYNDRIX_PLUGIN_SPARES</c>: plugin processes kept started ahead of need, per account (default 1; 0 turns
+    /// it off). Each costs an idle .NET process; it makes an isolated plugin's start as quick as loading its code.</summary>
+    public int Spares { get; init; } = 1;
+
     public static IsolationSettings Read(SettingsReader r, string storageDir)
     {
         var mode = r.String("LYNDRIX_PLUGIN_ISOLATION", InProcess).Trim().ToLowerInvariant();
@@ -38,9 +42,10 @@ internal sealed record IsolationSettings
         }
 
         var restarts = r.Int("LYNDRIX_PLUGIN_RESTARTS", 0, 0, 100);
+        var spares = r.Int("LYNDRIX_PLUGIN_SPARES", 1, 0, 8);
         return new IsolationSettings
         {
-            DefaultMode = mode, Command = HostCommand(), WorkRoot = Path.Combine(storageDir, "plugins"), Config = r.Source, Restarts = restarts,
+            DefaultMode = mode, Command = HostCommand(), WorkRoot = Path.Combine(storageDir, "plugins"), Config = r.Source, Restarts = restarts, Spares = spares,
         };
     }
 
@@ -79,17 +84,7 @@ internal sealed record IsolationSettings
             : null;
     }
 
-    /// <summary>The child's whole environment: what .NET needs to start, and the GC heap limit; nothing of the host's.</summary>
-    public IEnumerable<(string Name, string Value)> ChildEnvironment(string id)
-    {
-        foreach (var variable in ChildProcessStart.DotnetEnvironment())
-        {
-            yield return variable;
-        }
-
-        if (MemoryLimitMb(id) is { } mb)
-        {
-            yield return ("DOTNET_GCHeapHardLimit", "0x" + ((long)mb * 1024 * 1024).ToString("x", CultureInfo.InvariantCulture));
-        }
-    }
+    /// <summary>The account of <see cref="UserFor"/>, looked up; null for the host's own.</summary>
+    /// <exception cref="PluginLoadException">The host cannot run a plugin as that account.</exception>
+    public PluginUser? AccountFor(string id) => UserFor(id) is { } account ? PluginUser.Resolve(account.Name, account.Setting) : null;
 }

@@ -27,6 +27,10 @@ public sealed class IsolatedPluginTests
 
     private static int ProbeAssembliesInThisProcess() => AppDomain.CurrentDomain.GetAssemblies().Count(a => a.GetName().Name == "Probe");
 
+    /// <summary>No plugin's process is left: the only children are the ready spares (one still starting is waited for).</summary>
+    private Task OnlySparesRunAsync() => Eventually.True(
+        () => PluginChildren.Of(Environment.ProcessId).Order().SequenceEqual(_host.Runtime.SpareProcessIds().Order()), "only spares run");
+
     private static Dictionary<string, string> S(params (string Key, string Value)[] items) => items.ToDictionary(i => i.Key, i => i.Value);
 
     [Test]
@@ -143,7 +147,7 @@ public sealed class IsolatedPluginTests
         var history = states.Where(e => e.Payload.GetString("plugin_id") == "test.crash").Select(e => e.Payload.GetString("state")).ToList();
         Assert.That(history.Count(s => s == "active"), Is.EqualTo(3), "started once and restarted twice: " + string.Join(",", history));
         Assert.That(_host.Logs.AllText, Does.Contain("Restarting in 1s").And.Contain("Restarting in 2s"), "the pause grows");
-        Assert.That(PluginChildren.Of(Environment.ProcessId), Is.Empty);
+        await OnlySparesRunAsync();
     }
 
     [Test]
@@ -195,6 +199,7 @@ public sealed class IsolatedPluginTests
         await _host.Runtime.DisableAsync("test.cycle", CancellationToken.None);
         await _host.Runtime.EnableAsync("test.cycle", CancellationToken.None);
         await _host.Runtime.DisableAsync("test.cycle", CancellationToken.None);
+        await Eventually.True(() => _host.Runtime.SpareProcessIds().Count == 1, "a spare is ready");
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var before = PluginChildren.OpenFileDescriptors();
@@ -208,12 +213,58 @@ public sealed class IsolatedPluginTests
             await _host.Runtime.DisableAsync("test.cycle", CancellationToken.None);
         }
 
+        await Eventually.True(() => _host.Runtime.SpareProcessIds().Count == 1, "the last spare is ready");
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        Assert.That(pids, Has.Count.EqualTo(100), "a fresh process each time");
-        Assert.That(pids.Where(PluginChildren.Alive), Is.Empty, "no process left");
-        Assert.That(PluginChildren.Of(Environment.ProcessId), Is.Empty);
+        Assert.That(pids, Has.Count.EqualTo(100), "a fresh process each time: a spare serves one plugin once");
+        Assert.That(pids.Where(PluginChildren.Alive), Is.Empty, "no plugin's process left");
+        await OnlySparesRunAsync();
         Assert.That(PluginChildren.OpenFileDescriptors(), Is.LessThanOrEqualTo(before + 4), "no descriptor leaked per cycle (a few for the runtime's own pools)");
+
+        await _host.Runtime.StopAllAsync(CancellationToken.None);
+        Assert.That(PluginChildren.Of(Environment.ProcessId), Is.Empty, "the spare ends with the runtime");
+    }
+
+    [Test]
+    public async Task A_spare_process_is_taken_by_the_next_plugin_and_replaced_by_a_fresh_one()
+    {
+        _host.AddProbe("first", ProbeManifest.Create("test.first"));
+        _host.AddProbe("second", ProbeManifest.Create("test.second"));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        await _host.Runtime.DisableAsync("test.second", CancellationToken.None);
+        await Eventually.True(() => _host.Runtime.SpareProcessIds().Count == 1, "a spare is ready");
+        var spare = _host.Runtime.SpareProcessIds().Single();
+
+        var second = await _host.Runtime.EnableAsync("test.second", CancellationToken.None);
+        Assert.That(second.State, Is.EqualTo(PluginState.Active), second.Reason);
+        Assert.That(second.ProcessId, Is.EqualTo(spare), "the plugin took the spare");
+        await Eventually.True(() => _host.Runtime.SpareProcessIds().Count == 1, "a new spare is started");
+        Assert.That(_host.Runtime.SpareProcessIds().Single(), Is.Not.EqualTo(spare).And.Not.EqualTo(_host.Runtime.Get("test.first")!.ProcessId));
+    }
+
+    [TestCase(1)]
+    [TestCase(0)]
+    public async Task A_plugin_runs_in_its_own_directory_under_its_own_memory_limit_with_or_without_a_spare(int spares)
+    {
+        _host.Isolated(spares: spares);
+        _host.Config.Set("LYNDRIX_PLUGIN_TEST_BOXED_MEMORY_MB", "200");
+        _host.AddProbe("boxed", ProbeManifest.Create("test.boxed", S(("emit_on_setup", "test.boxed:ready")), emit: ["test.boxed:ready"]));
+        var ready = _host.Record("test.boxed:ready");
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        await Eventually.True(() => !ready.IsEmpty, "the probe said where it runs");
+
+        var payload = ready.First().Payload;
+        Assert.That(payload.GetString("directory"), Is.EqualTo(Path.Combine(_host.Root, "work", "test.boxed")));
+        Assert.That(payload.GetInt64("heap_limit"), Is.EqualTo(200L * 1024 * 1024), "the GC heap limit");
+        Assert.That(payload.GetInt64("pid"), Is.EqualTo(_host.Runtime.Get("test.boxed")!.ProcessId));
+        if (spares == 0)
+        {
+            Assert.That(_host.Runtime.SpareProcessIds(), Is.Empty, "no spare when they are off");
+        }
+        else
+        {
+            await Eventually.True(() => _host.Runtime.SpareProcessIds().Count == 1, "a spare waits for the next plugin");
+        }
     }
 
     [Test]
@@ -233,10 +284,10 @@ public sealed class IsolatedPluginTests
             ["LYNDRIX_PLUGIN_ISOLATION"] = IsolationSettings.Process,
         }, port, dir.Path);
         await host.WaitForBootAsync(TimeSpan.FromSeconds(90));
+        await Eventually.True(() => PluginChildren.Of(host.ProcessId).Count == 2, "the plugin's process and a spare run\n" + host.Output, 30);
         var children = PluginChildren.Of(host.ProcessId);
-        Assert.That(children, Has.Count.EqualTo(1), host.Output);
 
         host.Kill();
-        await Eventually.True(() => !PluginChildren.Alive(children[0]), "the child noticed its channel closing and exited", 10);
+        await Eventually.True(() => !children.Any(PluginChildren.Alive), "the children noticed their channels closing and exited", 10);
     }
 }
