@@ -42,6 +42,10 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
         }
     }
 
+    /// <summary>Has a spare rehearse a setup (see <see cref="IPluginChildRpc.RehearseAsync"/>).</summary>
+    public Task RehearseAsync(CancellationToken cancellationToken) =>
+        _child!.RehearseAsync(new ChildSetup("", "{}", [], ChildSandbox.None), cancellationToken);
+
     /// <summary>Serves <paramref name="context"/> to the child (opening the channel first if needed), and has the child enter
     /// its <paramref name="sandbox"/>, load the plugin in <paramref name="folder"/> and run its setup.</summary>
     /// <exception cref="InvalidOperationException">The child could not load the plugin, or its setup threw (the message says which).</exception>

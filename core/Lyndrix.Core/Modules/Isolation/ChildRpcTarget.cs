@@ -53,6 +53,12 @@ internal sealed class ChildRpcTarget(Func<IPluginHostRpc> host) : IPluginChildRp
         }
     }
 
+    public async Task RehearseAsync(ChildSetup sample, CancellationToken cancellationToken)
+    {
+        var rehearsed = ChildRehearsal.Run();
+        await host().LogAsync((int)Microsoft.Extensions.Logging.LogLevel.Debug, rehearsed).ConfigureAwait(false);
+    }
+
     /// <summary>Catches changes made outside setup and handlers (a task, a timer) within a second.</summary>
     private static async Task WatchProvidersAsync(ChildModuleContext context)
     {

@@ -10,6 +10,11 @@ internal partial interface IPluginChildRpc
     /// <summary>Loads the plugin (same loader rules as in-process) and runs its setup; returns null, or why it failed.</summary>
     Task<string?> SetupAsync(ChildSetup setup, CancellationToken cancellationToken);
 
+    /// <summary>A spare's warm-up before any plugin is given to it: the child walks the load path on a built-in module
+    /// (<c>ChildRehearsal</c>) and reports through the host's log, so setup, loading and calls in both directions run
+    /// compiled code when a plugin comes. <paramref name="sample"/> has the shape of a real setup and is not acted on.</summary>
+    Task RehearseAsync(ChildSetup sample, CancellationToken cancellationToken);
+
     Task TeardownAsync(CancellationToken cancellationToken);
 
     Task<WireHealth> CheckHealthAsync(CancellationToken cancellationToken);

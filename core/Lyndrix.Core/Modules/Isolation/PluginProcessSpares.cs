@@ -5,7 +5,7 @@ namespace Lyndrix.Core.Modules.Isolation;
 
 /// <summary>
 /// Plugin processes started ahead of need (<c>LYNDRIX_PLUGIN_SPARES</c> per account, default 1): started in the account's
-/// sandbox, channel opened and secret presented, but no plugin loaded. Starting an isolated plugin takes one, so it pays
+/// sandbox, channel opened, secret presented and a setup rehearsed (<see cref="ChildRehearsal"/>), but no plugin loaded. Starting an isolated plugin takes one, so it pays
 /// for loading its own code only, not for starting .NET. A spare serves the one plugin it is given and ends with it; it is
 /// never reused. Refilled once the plugin that took one has finished its setup, so a new spare's start-up does not compete
 /// with that setup for the CPU.
@@ -107,9 +107,10 @@ internal sealed class PluginProcessSpares(IsolationSettings settings, ILogger lo
             process = PluginProcess.Start(settings, user, logger);
             using var timeout = new CancellationTokenSource(OpenTimeout);
             await process.Channel.OpenAsync(timeout.Token).ConfigureAwait(false);
+            await process.Channel.RehearseAsync(timeout.Token).ConfigureAwait(false);
             return process;
         }
-        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is Win32Exception or InvalidOperationException or OperationCanceledException or IOException or StreamJsonRpc.RemoteRpcException)
         {
             logger.LogWarning("A spare plugin process for {Account} could not be started ({Reason}); plugins start their own process instead",
                 user?.Name ?? "the host's account", ex.Message);

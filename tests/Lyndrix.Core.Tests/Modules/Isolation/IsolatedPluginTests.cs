@@ -234,6 +234,8 @@ public sealed class IsolatedPluginTests
         await _host.Runtime.DisableAsync("test.second", CancellationToken.None);
         await Eventually.True(() => _host.Runtime.SpareProcessIds().Count == 1, "a spare is ready");
         var spare = _host.Runtime.SpareProcessIds().Single();
+        Assert.That(_host.Logs.AllText, Does.Contain("spare ready; load path rehearsed on " + Path.Combine(Path.GetDirectoryName(Support.HostProcess.Executable)!, "modules")),
+            "the spare walked the load path on a built-in module before it was counted ready");
 
         var second = await _host.Runtime.EnableAsync("test.second", CancellationToken.None);
         Assert.That(second.State, Is.EqualTo(PluginState.Active), second.Reason);
