@@ -200,13 +200,16 @@ internal sealed class VaultClient
     {
         var query = version is > 0 ? $"?version={version}" : "";
         var call = VaultCall.Get(KvPath(mount, "data", path) + query);
-        var response = await SendKvAsync(call, cancellationToken);
+        // Everything kept from the answer is copied out of it (strings, metadata) before its buffers go back to the pool.
+        using var response = await SendKvAsync(call, cancellationToken);
         switch (response.StatusCode)
         {
             case 200:
-                // Read from the parsed body directly: no node tree for the envelope, no re-serialization of the metadata.
+                // Read from the parsed body directly: no node tree, no re-serialization of the metadata.
                 var data = response.DataElement ?? throw new InvalidDataException($"Vault's answer to {call.Describe()} has no data.");
-                var values = data.TryGetProperty("data"u8, out var fields) && fields.ValueKind == JsonValueKind.Object ? JsonObject.Create(fields)! : [];
+                var values = data.TryGetProperty("data"u8, out var fields) && fields.ValueKind == JsonValueKind.Object
+                    ? KvFieldStrings.Read(fields)
+                    : new Dictionary<string, string>(StringComparer.Ordinal);
                 var versionMetadata = data.TryGetProperty("metadata"u8, out var metadataElement) ? metadataElement : (JsonElement?)null;
                 var read = versionMetadata is { } m && KvVersionMetadata.TryReadCommonShape(m, out var common)
                     ? common
