@@ -75,6 +75,34 @@ internal static class Measure
         }).ToArray();
     }
 
+    /// <summary>
+    /// Runs rounds of every workload until the JIT is done with them: <paramref name="quietRounds"/> rounds in a row that compile
+    /// at most <paramref name="tolerance"/> methods, or <paramref name="limit"/>. Tiered compilation (tier 0, instrumented
+    /// tier 0 for PGO, tier 1) promotes hot methods in the background after a delay that starts again whenever new code is
+    /// compiled, so on a busy machine a fixed warm-up can end long before tier-1 code runs: a path with more methods then
+    /// pays for it in the candidate's numbers. Returns how many rounds it took and whether the JIT went quiet.
+    /// </summary>
+    public static async Task<(int Rounds, TimeSpan Elapsed, bool Quiet)> WarmUpUntilJitQuietAsync(
+        IReadOnlyList<Func<int, Task<TimeSpan>>> workloads, int operations, TimeSpan limit, int quietRounds = 3, int tolerance = 2)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var rounds = 0;
+        var quiet = 0;
+        while (quiet < quietRounds && Stopwatch.GetElapsedTime(start) < limit)
+        {
+            var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            foreach (var work in workloads)
+            {
+                await work(operations);
+            }
+
+            rounds++;
+            quiet = System.Runtime.JitInfo.GetCompiledMethodCount() - compiled <= tolerance ? quiet + 1 : 0;
+        }
+
+        return (rounds, Stopwatch.GetElapsedTime(start), quiet >= quietRounds);
+    }
+
     /// <summary>Collects garbage (and runs finalizers, which finish unloading load contexts) outside the measured parts.</summary>
     public static void Settle()
     {

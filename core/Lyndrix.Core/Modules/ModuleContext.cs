@@ -53,11 +53,20 @@ internal sealed class ModuleContext : IModuleContext
 
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
-    public async Task<string?> GetSecretAsync(string key, CancellationToken cancellationToken = default)
+    // Not an async method, so a module's secret read (its hot path) runs one state machine less; a refusal still comes back
+    // in the task, as from an async method.
+    public Task<string?> GetSecretAsync(string key, CancellationToken cancellationToken = default)
     {
-        PluginRules.ValidateSecretKey(key);
-        ThrowIfClosed();
-        return await _secrets.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            PluginRules.ValidateSecretKey(key);
+            ThrowIfClosed();
+            return _secrets.GetAsync(key, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<string?>(e);
+        }
     }
 
     public async Task SetSecretAsync(string key, string value, CancellationToken cancellationToken = default)

@@ -36,7 +36,17 @@ internal sealed class ModuleSecretScope : IModuleSecretScope
     public async Task<string?> GetAsync(string key, CancellationToken cancellationToken)
     {
         EnsureKey(key);
-        var result = await ReadAsync(cancellationToken).ConfigureAwait(false);
+        // ReadAsync's work inline: this is the hot path, and one async method less is measurably cheaper.
+        KvReadResult result;
+        try
+        {
+            result = await _store().ReadAsync(Path, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsReadFailure(ex, cancellationToken))
+        {
+            throw Unavailable(ex, "read");
+        }
+
         return result.State == KvReadState.Found && result.Data!.TryGetValue(key, out var value) ? value : null;
     }
 
@@ -103,11 +113,15 @@ internal sealed class ModuleSecretScope : IModuleSecretScope
         {
             return await _store().ReadAsync(Path, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not KvCasMismatchException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (IsReadFailure(ex, cancellationToken))
         {
             throw Unavailable(ex, "read");
         }
     }
+
+    /// <summary>Which exceptions of a read mean "the store cannot be read now"; the caller's own cancellation passes through.</summary>
+    private static bool IsReadFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is not KvCasMismatchException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested);
 
     private async Task<T> Call<T>(Func<IKeyValueStore, Task<T>> operation, string verb, CancellationToken cancellationToken)
     {

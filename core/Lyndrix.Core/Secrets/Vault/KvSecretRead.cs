@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace Lyndrix.Core.Secrets.Vault;
 
 /// <summary>
@@ -12,8 +10,10 @@ internal abstract record KvSecretRead
     {
     }
 
-    /// <summary>The version's data. <see cref="ToString"/> names the keys, never the values.</summary>
-    public sealed record Found(JsonObject Data, KvVersionMetadata Metadata) : KvSecretRead
+    /// <summary>The version's data as strings: a field Vault holds as a string is that string, JSON null is empty, any other
+    /// value (written by another tool as a number, boolean, object or array) is its compact JSON text. <see cref="ToString"/>
+    /// names the keys, never the values.</summary>
+    public sealed record Found(IReadOnlyDictionary<string, string> Data, KvVersionMetadata Metadata) : KvSecretRead
     {
         public override string ToString() => $"Found(version={Metadata.Version}, keys=[{string.Join(",", Data.Select(p => p.Key))}])";
     }

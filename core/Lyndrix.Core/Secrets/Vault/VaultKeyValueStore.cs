@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Lyndrix.Core.Secrets.Vault;
@@ -99,13 +98,23 @@ internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<
         }, "update", operation, path);
     }
 
+    // Not through Guard: reads are the hot path, so no closure and one state machine less; the same refusals are translated.
     private async Task<KvReadResult> ReadAsync(string path, int? version, CancellationToken cancellationToken)
     {
         EnsureOpen();
-        var read = await Guard(() => client.ReadKvAsync(mount, path, version, cancellationToken), "read", "data", path);
+        KvSecretRead read;
+        try
+        {
+            read = await client.ReadKvAsync(mount, path, version, cancellationToken);
+        }
+        catch (VaultApiException e) when (Refusal(e, "read", "data", path) is { } refusal)
+        {
+            throw refusal;
+        }
+
         return read switch
         {
-            KvSecretRead.Found found => new KvReadResult(KvReadState.Found, ToStrings(found.Data), found.Metadata.Version),
+            KvSecretRead.Found found => new KvReadResult(KvReadState.Found, found.Data, found.Metadata.Version),
             KvSecretRead.SoftDeleted deleted => new KvReadResult(KvReadState.SoftDeleted, null, deleted.Metadata.Version),
             KvSecretRead.Destroyed destroyed => new KvReadResult(KvReadState.Destroyed, null, destroyed.Metadata.Version),
             _ => KvReadResult.NotFound,
@@ -144,34 +153,29 @@ internal sealed class VaultKeyValueStore(VaultClient client, string mount, Func<
         {
             return await action();
         }
-        catch (VaultApiException e) when (e.IsInvalidToken)
+        catch (VaultApiException e) when (Refusal(e, capability, sub, path) is { } refusal)
         {
-            throw new SecretBackendAuthException(
-                $"Vault rejected the token (invalid, expired or revoked) on {capability} of {mount}/{sub}/{path}, and logging in again was not " +
-                "possible. Provide a valid VAULT_TOKEN, or configure VAULT_ROLE_ID and VAULT_SECRET_ID so Lyndrix can log in by itself.", e);
-        }
-        catch (VaultApiException e) when (e.IsPermissionDenied)
-        {
-            throw new SecretBackendAuthException(
-                $"Vault refused to {capability} {mount}/{sub}/{path} (403). The token needs '{capability}' on \"{mount}/{sub}/*\" in its policy " +
-                $"(for Lyndrix: create, read, update, patch and delete on {mount}/data/*; read, list and delete on {mount}/metadata/*).", e);
+            throw refusal;
         }
     }
 
-    // The store speaks strings. Values written by other tools as numbers or objects are returned as their JSON text.
-    private static Dictionary<string, string> ToStrings(JsonObject data)
+    /// <summary>What a refused token or policy means for the caller; null for any other Vault refusal.</summary>
+    private SecretBackendAuthException? Refusal(VaultApiException e, string capability, string sub, string path)
     {
-        var strings = new Dictionary<string, string>(data.Count, StringComparer.Ordinal);
-        foreach (var (key, value) in data)
+        if (e.IsInvalidToken)
         {
-            strings.Add(key, value switch
-            {
-                null => "",
-                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
-                var other => other.ToJsonString(),
-            });
+            return new SecretBackendAuthException(
+                $"Vault rejected the token (invalid, expired or revoked) on {capability} of {mount}/{sub}/{path}, and logging in again was not " +
+                "possible. Provide a valid VAULT_TOKEN, or configure VAULT_ROLE_ID and VAULT_SECRET_ID so Lyndrix can log in by itself.", e);
         }
 
-        return strings;
+        if (e.IsPermissionDenied)
+        {
+            return new SecretBackendAuthException(
+                $"Vault refused to {capability} {mount}/{sub}/{path} (403). The token needs '{capability}' on \"{mount}/{sub}/*\" in its policy " +
+                $"(for Lyndrix: create, read, update, patch and delete on {mount}/data/*; read, list and delete on {mount}/metadata/*).", e);
+        }
+
+        return null;
     }
 }

@@ -7,16 +7,22 @@ namespace Lyndrix.Core.Secrets.Vault;
 
 /// <summary>A Vault answer: status, parsed JSON (if any), the <c>errors</c> and <c>warnings</c> arrays (already scrubbed of
 /// secrets), and the headers retries and redirects need.</summary>
-internal sealed class VaultResponse
+/// <remarks>The parsed body lives in buffers rented from the shared array pool. <see cref="Dispose"/> hands them back; it is
+/// optional (an answer left to the garbage collector only costs the pool a buffer) and belongs where an answer is read often
+/// and entirely, as on the KV read path. <see cref="Json"/>, <see cref="Data"/> and <see cref="DataElement"/> read the buffers
+/// lazily, so none of them may be used, nor anything taken from them kept, after <see cref="Dispose"/>.</remarks>
+internal sealed class VaultResponse : IDisposable
 {
+    private readonly JsonDocument? _document;
     private readonly JsonElement? _root;
     private JsonNode? _json;
     private bool _jsonBuilt;
 
-    private VaultResponse(int statusCode, JsonElement? root, IReadOnlyList<string> errors, IReadOnlyList<string> warnings, TimeSpan? retryAfter, Uri? location)
+    private VaultResponse(int statusCode, JsonDocument? document, IReadOnlyList<string> errors, IReadOnlyList<string> warnings, TimeSpan? retryAfter, Uri? location)
     {
         StatusCode = statusCode;
-        _root = root;
+        _document = document;
+        _root = document?.RootElement;
         Errors = errors;
         Warnings = warnings;
         RetryAfter = retryAfter;
@@ -54,7 +60,7 @@ internal sealed class VaultResponse
 
     public bool IsSuccess => StatusCode is >= 200 and < 300;
 
-    public bool IsRedirect => StatusCode is 301 or 302 or 307 or 308;
+    public bool IsRedirect => IsRedirectStatus(StatusCode);
 
     /// <summary>503 "Vault is sealed": a state to report, not a fault to retry.</summary>
     public bool IsSealed => StatusCode == 503 && ErrorsContain("Vault is sealed");
@@ -85,12 +91,13 @@ internal sealed class VaultResponse
         return false;
     }
 
-    /// <summary>Reads an answer from the raw UTF-8 body (Vault's API speaks JSON, which is UTF-8).</summary>
+    /// <summary>Reads an answer from the raw UTF-8 body (Vault's API speaks JSON, which is UTF-8). The answer parses
+    /// <paramref name="body"/> in place, so the array must not change afterwards.</summary>
     public static VaultResponse From(HttpResponseMessage message, byte[] body, VaultSecretRedactor redactor, DateTimeOffset now)
     {
-        JsonElement? root = null;
-        var utf8 = body.AsSpan();
-        if (utf8.StartsWith(Utf8Bom))
+        JsonDocument? document = null;
+        var utf8 = body.AsMemory();
+        if (utf8.Span.StartsWith(Utf8Bom))
         {
             utf8 = utf8[Utf8Bom.Length..];
         }
@@ -99,8 +106,9 @@ internal sealed class VaultResponse
         {
             try
             {
-                // The serializer rejects trailing content like JsonNode.Parse did, and is cheaper than JsonElement.Parse here.
-                root = JsonSerializer.Deserialize<JsonElement>(utf8);
+                // The same rules as the serializer (no comments, no trailing commas or content, depth 64), in one pass over
+                // the body without copying it (deserializing a JsonElement reads it twice and copies it).
+                document = JsonDocument.Parse(utf8);
             }
             catch (JsonException)
             {
@@ -109,11 +117,19 @@ internal sealed class VaultResponse
         }
 
         var status = (int)message.StatusCode;
-        return new VaultResponse(status, root, Strings(root, "errors"u8, redactor), Strings(root, "warnings"u8, redactor),
-            RetryAfterOf(message.Headers.RetryAfter, now), message.Headers.Location);
+        var root = document?.RootElement;
+        // Only what the status can use is read from the headers: Location for a redirect, Retry-After for a refusal that
+        // may be retried (all of them 4xx or 5xx).
+        return new VaultResponse(status, document, Strings(root, "errors"u8, redactor), Strings(root, "warnings"u8, redactor),
+            status >= 400 ? RetryAfterOf(message.Headers.RetryAfter, now) : null, IsRedirectStatus(status) ? message.Headers.Location : null);
     }
 
+    /// <summary>Returns the parsed body's buffers to the pool.</summary>
+    public void Dispose() => _document?.Dispose();
+
     private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+
+    private static bool IsRedirectStatus(int status) => status is 301 or 302 or 307 or 308;
 
     // Only builds (and scrubs) a list when the body carries the array: a successful answer has none.
     private static string[] Strings(JsonElement? root, ReadOnlySpan<byte> name, VaultSecretRedactor redactor)

@@ -29,7 +29,7 @@ internal sealed class VaultSecretBackend : ISecretBackend, IAsyncDisposable
 
         _settings = settings;
         _logger = logger;
-        _http = new HttpClient(handler ?? VaultHttpHandlerFactory.Create(settings), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        _http = new HttpClient(handler ?? VaultHttpHandlerFactory.Create(settings), disposeHandler: true) { Timeout = settings.Timeout };
         var transport = new VaultTransport(_http, settings, new VaultSecretRedactor(), time, logger);
         _session = new VaultTokenSession(transport, settings, time, logger);
         Client = new VaultClient(transport, _session, settings, logger);

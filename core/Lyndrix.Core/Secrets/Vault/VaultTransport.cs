@@ -13,12 +13,18 @@ namespace Lyndrix.Core.Secrets.Vault;
 /// 412, 429 (honouring <c>Retry-After</c>), 502, 503 (unless sealed), 504 and the 500 of a cluster still electing its leader,
 /// for calls that are safe to repeat
 /// (<see cref="VaultRetryKind"/>); never 4xx refusals. Connection-level failures become <see cref="SecretBackendUnreachableException"/>.
+/// Each attempt is bounded by <c>VAULT_TIMEOUT</c> through the <see cref="HttpClient.Timeout"/> of the client it is given (one
+/// timer per request, where a timeout of its own would add a second), so that client must carry exactly that timeout.
 /// </summary>
 internal sealed class VaultTransport(HttpClient http, VaultSettings settings, VaultSecretRedactor redactor, TimeProvider time, ILogger logger)
 {
     private const int MaxCachedRequestUris = 512;
 
     private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    private readonly HttpClient _http = http.Timeout == settings.Timeout
+        ? http
+        : throw new ArgumentException($"The HttpClient's Timeout must be VAULT_TIMEOUT ({settings.Timeout}): it bounds each attempt.", nameof(http));
 
     private readonly ConcurrentDictionary<string, Uri> _requestUris = new(StringComparer.Ordinal);
 
@@ -33,7 +39,12 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
             VaultResponse response;
             try
             {
-                response = await SendFollowingOneRedirectAsync(call, token, cancellationToken);
+                var uri = RequestUri(call.Path);
+                response = await SendOnceAsync(uri, call, token, cancellationToken);
+                if (response.IsRedirect && response.Location is { } location)
+                {
+                    response = await FollowRedirectAsync(uri, response, location, call, token, cancellationToken);
+                }
             }
             catch (VaultConnectionFailure failure)
             {
@@ -57,6 +68,7 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
                 var wait = response.RetryAfter is { } after ? Min(after, settings.MaxRetryWait) : Backoff(attempt);
                 logger.LogWarning("Vault answered {Status} to {Call}; retrying in {Wait} ms (attempt {Attempt} of {Max}).",
                     response.StatusCode, call.Describe(), (long)wait.TotalMilliseconds, attempt + 1, settings.MaxRetries + 1);
+                response.Dispose();
                 await Task.Delay(wait, cancellationToken);
                 continue;
             }
@@ -103,16 +115,12 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
         return uri;
     }
 
-    private async Task<VaultResponse> SendFollowingOneRedirectAsync(VaultCall call, string? token, CancellationToken cancellationToken)
+    // Off the common path, which is why the loop above checks for a redirect before calling this.
+    private async Task<VaultResponse> FollowRedirectAsync(Uri uri, VaultResponse response, Uri location, VaultCall call, string? token,
+        CancellationToken cancellationToken)
     {
-        var uri = RequestUri(call.Path);
-        var response = await SendOnceAsync(uri, call, token, cancellationToken);
-        if (!response.IsRedirect || response.Location is null)
-        {
-            return response;
-        }
-
-        var target = new Uri(uri, response.Location);
+        var target = new Uri(uri, location);
+        response.Dispose();
         if (uri.Scheme == Uri.UriSchemeHttps && target.Scheme != Uri.UriSchemeHttps)
         {
             throw new SecretBackendUnreachableException(
@@ -154,12 +162,11 @@ internal sealed class VaultTransport(HttpClient http, VaultSettings settings, Va
             request.Content.Headers.ContentType = call.ContentType is null ? Json : MediaTypeHeaderValue.Parse(call.ContentType);
         }
 
-        using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attemptTimeout.CancelAfter(settings.Timeout);
         try
         {
-            using var message = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token);
-            var body = await message.Content.ReadAsByteArrayAsync(attemptTimeout.Token);
+            // The client's timeout covers the whole answer: the body is read into its buffer before SendAsync returns.
+            using var message = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+            var body = await message.Content.ReadAsByteArrayAsync(cancellationToken);
             return VaultResponse.From(message, body, redactor, time.GetUtcNow());
         }
         catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)

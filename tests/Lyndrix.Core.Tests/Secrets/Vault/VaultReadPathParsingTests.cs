@@ -59,6 +59,50 @@ public sealed class VaultReadPathParsingTests
         Assert.That(() => VaultJson.Read<KvVersionMetadata>(JsonSerializer.Deserialize<JsonElement>("null"), "GET x"), Throws.InstanceOf<InvalidDataException>());
     }
 
+    [Test]
+    public void Fields_read_as_strings_as_the_node_tree_rendered_them()
+    {
+        const string json = """
+            {"s":"v\u00e9\"<>","n":1.50,"i":-3,"t":true,"f":false,"z":null,"o":{"a":"\u00e9<x>","b":[1,"\u2028"]},"a":[],"e":""}
+            """;
+        var element = JsonSerializer.Deserialize<JsonElement>(json);
+
+        // What the store read before, through the node tree.
+        var before = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in JsonObject.Create(element)!)
+        {
+            before.Add(key, value switch
+            {
+                null => "",
+                JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>(),
+                var other => other.ToJsonString(),
+            });
+        }
+
+        Assert.That(KvFieldStrings.Read(element), Is.EqualTo(before));
+        Assert.That(KvFieldStrings.Read(element)["o"], Is.EqualTo("""{"a":"\u00E9\u003Cx\u003E","b":[1,"\u2028"]}"""));
+    }
+
+    [Test]
+    public void A_secret_that_names_a_field_twice_is_refused()
+    {
+        var element = JsonSerializer.Deserialize<JsonElement>("""{"k":"one","k":"two"}""");
+
+        Assert.That(() => KvFieldStrings.Read(element), Throws.ArgumentException);
+        Assert.That(() => JsonObject.Create(element)!.Count, Throws.ArgumentException, "as the node tree refused it");
+    }
+
+    [Test]
+    public void A_read_keeps_nothing_of_the_answer_after_its_buffers_are_returned()
+    {
+        var response = Response("""{"data":{"data":{"k":"v","n":[1]}}}""");
+        var fields = KvFieldStrings.Read(response.DataElement!.Value.GetProperty("data"));
+        response.Dispose();
+
+        Assert.That(fields, Is.EqualTo(new Dictionary<string, string> { ["k"] = "v", ["n"] = "[1]" }));
+        Assert.That(() => response.DataElement, Throws.InstanceOf<ObjectDisposedException>(), "nothing reads the returned buffers by mistake");
+    }
+
     [TestCase("plugins/a.b-c_d~e", "plugins/a.b-c_d~e")]
     [TestCase("core/with space/q?x#y%", "core/with%20space/q%3Fx%23y%25")]
     public void Paths_are_escaped_segment_by_segment(string path, string expected)

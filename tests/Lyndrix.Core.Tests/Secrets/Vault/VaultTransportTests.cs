@@ -251,6 +251,17 @@ public sealed class VaultTransportTests
     }
 
     [Test]
+    public void The_transport_refuses_a_client_whose_timeout_would_not_bound_each_attempt()
+    {
+        // The per-attempt timeout is the HttpClient's; a client without it would wait for ever on a silent Vault.
+        var settings = VaultTestKit.Settings(_vault.BaseAddress, timeoutSeconds: 0.3);
+        using var unbounded = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+
+        Assert.That(() => new VaultTransport(unbounded, settings, new VaultSecretRedactor(), TimeProvider.System, _logs.CreateLogger("t")),
+            Throws.ArgumentException.With.Message.Contains("VAULT_TIMEOUT"));
+    }
+
+    [Test]
     public async Task A_refused_connection_says_where_it_tried_and_what_to_check()
     {
         var url = _vault.BaseAddress;
