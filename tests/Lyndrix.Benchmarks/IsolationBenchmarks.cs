@@ -81,6 +81,10 @@ internal static class IsolationBenchmarks
         var (inProcessRead, isolatedRead) = await Measure.InterleavedMedianMicrosAsync(n => localCall(n, Reads), n => remoteCall(n, Reads), operations: 1, rounds: 9, warmUpOperations: 10);
         Measure.Report("GetSecretAsync (Vault double): channel vs in-process", inProcessRead * 1000 / Reads, isolatedRead * 1000 / Reads, target: 1.3);
 
+        var (pipe, jsonRpc) = await ChannelFloor.MeasureAsync();
+        Measure.Report("channel floor: a JSON-RPC call over the channel's pipes vs a bare pipe round trip (two processes)", pipe * 1000, jsonRpc * 1000, target: double.NaN);
+        Measure.Note($"the channel adds about {jsonRpc - pipe:0} us per call on this machine before any work; the in-process read above costs {inProcessRead / Reads:0} us.");
+
         var (inProcessEmit, isolatedEmit) = await Measure.InterleavedMedianMicrosAsync(n => localCall(n, 0), n => remoteCall(n, 0), operations: 500, rounds: 7);
         Measure.Report("emit -> handler -> emit round trip: channel vs in-process queued delivery", inProcessEmit * 1000, isolatedEmit * 1000, target: double.NaN);
 

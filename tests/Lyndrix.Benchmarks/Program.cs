@@ -1,5 +1,10 @@
 using Lyndrix.Benchmarks;
 
+if (args is [ChannelFloor.ChildArgument, var mode])
+{
+    return await ChannelFloor.ServeAsync(mode);
+}
+
 // Ratios against baselines measured in the same run; absolute numbers vary by machine.
 var benchmarks = new (string Name, Func<Task> Run)[]
 {

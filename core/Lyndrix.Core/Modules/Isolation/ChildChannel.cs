@@ -31,7 +31,7 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
         var stdin = process.StandardInput.BaseStream;
         await stdin.WriteAsync(_secret.Append((byte)'\n').ToArray(), cancellationToken).ConfigureAwait(false);
         await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _rpc = new JsonRpc(new HeaderDelimitedMessageHandler(stdin, process.StandardOutput.BaseStream, new SystemTextJsonFormatter()));
+        _rpc = new JsonRpc(ChannelWire.Handler(stdin, process.StandardOutput.BaseStream));
         _host = new HostRpcTarget(() => _child!, logger, _secret);
         _rpc.AddLocalRpcTarget<IPluginHostRpc>(_host, null);
         _child = _rpc.Attach<IPluginChildRpc>();

@@ -33,7 +33,7 @@ internal sealed class PluginHostCommand : ICliCommand
         }
 
         IPluginHostRpc? host = null;
-        using var rpc = new JsonRpc(new HeaderDelimitedMessageHandler(output, input, new SystemTextJsonFormatter()));
+        using var rpc = new JsonRpc(ChannelWire.Handler(output, input));
         rpc.AddLocalRpcTarget<IPluginChildRpc>(new ChildRpcTarget(() => host!), null);
         host = rpc.Attach<IPluginHostRpc>();
         rpc.StartListening();
