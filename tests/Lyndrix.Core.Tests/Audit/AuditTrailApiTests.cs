@@ -39,6 +39,8 @@ public sealed class AuditTrailApiTests
         await scope.SetAsync("api_key", SecretValue, CancellationToken.None);
         Assert.That(await scope.GetAsync("api_key", CancellationToken.None), Is.EqualTo(SecretValue));
         await scope.GetAsync("absent", CancellationToken.None);
+        // The runtime answers 409 until its first start has finished; the host serves requests before that.
+        await Eventually.True(() => host.App.Services.GetRequiredService<Lyndrix.Core.Modules.PluginRuntime>().IsStarted, "the plugins have started", 30);
         using var rescan = await host.Client.SendAsync(host.Request(HttpMethod.Post, "/api/plugins/rescan", token));
 
         var probe = await EventuallyEntriesAsync(host, token, "?module=audit.probe", 3);
