@@ -23,7 +23,7 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
 
     public ModuleManifest Manifest { get; } = manifest;
 
-    public ILogger Logger { get; } = new ChannelLogger(host);
+    public ILogger Logger => _logger;
 
     public CancellationToken Stopping => _stopping.Token;
 
@@ -137,6 +137,7 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
             finally
             {
                 await ReportProviderChangesAsync().ConfigureAwait(false);
+                await FlushLogsAsync().ConfigureAwait(false);
             }
         }
     }
@@ -176,9 +177,25 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
         }
     }
 
+    private readonly ChannelLogger _logger = new(host);
+
+    /// <summary>Waits until the host has logged every record sent so far, so what a setup or a handler logged is in the
+    /// host's log before the host hears that it finished (as in-process).</summary>
+    public Task FlushLogsAsync() => _logger.FlushAsync();
+
     /// <summary>Sends each record to the host, which logs it under the module's category with its redaction.</summary>
     private sealed class ChannelLogger(IPluginHostRpc host) : ILogger
     {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<Task, byte> _pending = new();
+
+        public async Task FlushAsync()
+        {
+            foreach (var sent in _pending.Keys)
+            {
+                await sent.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).ConfigureAwait(false);
+            }
+        }
+
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
@@ -187,7 +204,13 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
             var message = formatter(state, exception) + (exception is null ? "" : $" ({exception.GetType().Name}: {exception.Message})");
-            _ = host.LogAsync((int)logLevel, message).ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            var sent = host.LogAsync((int)logLevel, message);
+            _pending[sent] = 0;
+            _ = sent.ContinueWith(t =>
+            {
+                _pending.TryRemove(t, out _);
+                _ = t.Exception;
+            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         }
     }
 }

@@ -44,6 +44,7 @@ internal sealed class ChildRpcTarget(Func<IPluginHostRpc> host) : IPluginChildRp
         {
             await _module.SetupAsync(_context, cancellationToken).ConfigureAwait(false);
             await _context.ReportProviderChangesAsync().ConfigureAwait(false);
+            await _context.FlushLogsAsync().ConfigureAwait(false);
             _ = WatchProvidersAsync(_context);
             return null;
         }
