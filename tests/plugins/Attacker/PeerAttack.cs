@@ -35,7 +35,7 @@ internal static partial class PeerAttack
         Attack("proc_peer_fd1", peers, pid => OpenFd($"/proc/{pid}/fd/1", OpenWriteOnly | OpenNonBlocking), check);
         Attack("proc_peer_environ", peers, pid => $"{File.ReadAllBytes($"/proc/{pid}/environ").Length} bytes", check);
         Attack("proc_peer_mem", peers, ReadMemory, check);
-        Attack("proc_peer_cwd", peers, pid => new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget ?? "no link", check);
+        Attack("proc_peer_cwd", peers, pid => ReadLink($"/proc/{pid}/cwd"), check);
         Attack("proc_peer_secret", peers, pid => ScanMemory(pid, secretPrefix), check);
 
         string? victim = null;
@@ -43,7 +43,7 @@ internal static partial class PeerAttack
         {
             try
             {
-                if (Path.GetFileName(new DirectoryInfo($"/proc/{pid}/cwd").LinkTarget) == victimId)
+                if (Path.GetFileName(ReadLink($"/proc/{pid}/cwd")) == victimId)
                 {
                     victim = pid.ToString(CultureInfo.InvariantCulture);
                 }
@@ -229,6 +229,13 @@ internal static partial class PeerAttack
         }
     }
 
+    private static string ReadLink(string path)
+    {
+        var buffer = new byte[4096];
+        var n = readlink(path, buffer, buffer.Length);
+        return n >= 0 ? Encoding.UTF8.GetString(buffer, 0, (int)n) : throw new NativeRefusal("readlink " + path, Marshal.GetLastPInvokeError(), null);
+    }
+
     private static string OpenFd(string path, int flags)
     {
         var fd = open(path, flags | OpenCloseOnExec);
@@ -387,6 +394,9 @@ internal static partial class PeerAttack
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int close(int fd);
+
+    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial nint readlink(string path, byte[] buffer, nint size);
 
     [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
     private static partial nint read_(int fd, byte[] buffer, nint count);

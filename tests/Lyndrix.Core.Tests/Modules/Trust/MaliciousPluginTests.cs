@@ -147,6 +147,10 @@ public sealed class MaliciousPluginTests
         Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), await wrong.Content.ReadAsStringAsync());
         var right = await host.Http.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "Adm1n-" + marker });
         Assert.That(right.StatusCode, Is.EqualTo(HttpStatusCode.OK), "LYNDRIX_ADMIN_PASSWORD_FILE was read\n" + host.Output);
+        // The forged maintenance event never reached the bus.
+        var health = await host.Http.GetStringAsync("/api/health");
+        Assert.That(health, Does.Not.Contain("attacker"));
+        Assert.That(host.Output, Does.Not.Contain(marker), "no secret value in the host's output");
         if (asUser)
         {
             // The process the attacker went for was the victim's own, alive and serving it when attacked.
@@ -158,12 +162,6 @@ public sealed class MaliciousPluginTests
             Assert.That(peers, Does.Contain(victim.GetProperty("process_id").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 "the attacker found the victim's process among its account's plugin-host processes");
         }
-
-
-        // The forged maintenance event never reached the bus.
-        var health = await host.Http.GetStringAsync("/api/health");
-        Assert.That(health, Does.Not.Contain("attacker"));
-        Assert.That(host.Output, Does.Not.Contain(marker), "no secret value in the host's output");
     }
 
     private static async Task EnsureAccountAsync(string name)
