@@ -19,10 +19,19 @@ internal delegate Task<string?> RemoteSecretUpdate(string key, Func<string?, Can
 /// </summary>
 internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisposable
 {
+    private volatile ILogger _logger = logger;
     private readonly byte[] _secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)).Select(c => (byte)c).ToArray();
     private JsonRpc? _rpc;
     private HostRpcTarget? _host;
     private IPluginChildRpc? _child;
+
+    /// <summary>Where what is said about this process is logged (its stderr, a forced end): the starter's category until a
+    /// plugin takes the process, then the plugin's.</summary>
+    public ILogger Logger
+    {
+        get => _logger;
+        set => _logger = value;
+    }
 
     /// <summary>Opens the channel and waits until the child has presented its secret.</summary>
     /// <exception cref="InvalidOperationException">The child ended, or closed the channel, before it did.</exception>
@@ -32,7 +41,7 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
         await stdin.WriteAsync(_secret.Append((byte)'\n').ToArray(), cancellationToken).ConfigureAwait(false);
         await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
         _rpc = new JsonRpc(ChannelWire.Handler(stdin, process.StandardOutput.BaseStream));
-        _host = new HostRpcTarget(() => _child!, logger, _secret);
+        _host = new HostRpcTarget(() => _child!, _logger, _secret);
         _rpc.AddLocalRpcTarget<IPluginHostRpc>(_host, null);
         _child = _rpc.Attach<IPluginChildRpc>();
         _rpc.StartListening();
@@ -107,7 +116,7 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
             }
             catch (OperationCanceledException)
             {
-                logger.LogWarning("The plugin's process ({Pid}) did not end within 2s after its channel closed; killed", process.Id);
+                _logger.LogWarning("The plugin's process ({Pid}) did not end within 2s after its channel closed; killed", process.Id);
                 process.Kill(entireProcessTree: true);
                 await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
             }

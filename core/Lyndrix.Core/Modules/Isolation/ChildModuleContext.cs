@@ -19,6 +19,7 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
     private readonly ConcurrentDictionary<string, IAuthProvider> _providers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _reportedConfigured = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, Func<string?, string?>> _updates = new();
+    private readonly ChannelLogger _logger = new(host);
     private long _nextUpdate;
 
     public ModuleManifest Manifest { get; } = manifest;
@@ -166,6 +167,10 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
         }
     }
 
+    /// <summary>Waits until the host has logged every record sent so far, so what a setup or a handler logged is in the
+    /// host's log before the host hears that it finished (as in-process).</summary>
+    public Task FlushLogsAsync() => _logger.FlushAsync();
+
     private sealed class Subscription(ChildModuleContext owner, long id) : IDisposable
     {
         public void Dispose()
@@ -176,12 +181,6 @@ internal sealed class ChildModuleContext(ModuleManifest manifest, IReadOnlyDicti
             }
         }
     }
-
-    private readonly ChannelLogger _logger = new(host);
-
-    /// <summary>Waits until the host has logged every record sent so far, so what a setup or a handler logged is in the
-    /// host's log before the host hears that it finished (as in-process).</summary>
-    public Task FlushLogsAsync() => _logger.FlushAsync();
 
     /// <summary>Sends each record to the host, which logs it under the module's category with its redaction.</summary>
     private sealed class ChannelLogger(IPluginHostRpc host) : ILogger

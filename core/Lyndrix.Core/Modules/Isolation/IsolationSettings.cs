@@ -15,6 +15,9 @@ internal sealed record IsolationSettings
     public const string InProcess = "inprocess";
     public const string Process = "process";
 
+    /// <summary>The default of <see cref="Spares"/>.</summary>
+    public const int DefaultSpares = 1;
+
     public required string DefaultMode { get; init; }
 
     /// <summary>The host executable and its leading arguments (<c>dotnet lyndrix.dll</c> or the apphost).</summary>
@@ -30,7 +33,7 @@ internal sealed record IsolationSettings
 
     /// <summary><c>LYNDRIX_PLUGIN_SPARES</c>: plugin processes kept started ahead of need, per account (default 1; 0 turns
     /// it off). Each costs an idle .NET process; it makes an isolated plugin's start as quick as loading its code.</summary>
-    public int Spares { get; init; } = 1;
+    public int Spares { get; init; } = DefaultSpares;
 
     public static IsolationSettings Read(SettingsReader r, string storageDir)
     {
@@ -42,7 +45,7 @@ internal sealed record IsolationSettings
         }
 
         var restarts = r.Int("LYNDRIX_PLUGIN_RESTARTS", 0, 0, 100);
-        var spares = r.Int("LYNDRIX_PLUGIN_SPARES", 1, 0, 8);
+        var spares = r.Int("LYNDRIX_PLUGIN_SPARES", DefaultSpares, 0, 8);
         return new IsolationSettings
         {
             DefaultMode = mode, Command = HostCommand(), WorkRoot = Path.Combine(storageDir, "plugins"), Config = r.Source, Restarts = restarts, Spares = spares,

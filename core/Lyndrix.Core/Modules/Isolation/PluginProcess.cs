@@ -13,7 +13,6 @@ internal sealed class PluginProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly Lock _gate = new();
-    private volatile ILogger _logger;
     private Action<int>? _exited;
     private bool _hasExited;
     private volatile bool _ending;
@@ -21,7 +20,6 @@ internal sealed class PluginProcess : IAsyncDisposable
     private PluginProcess(Process process, ILogger logger)
     {
         _process = process;
-        _logger = logger;
         Channel = new ChildChannel(process, logger);
     }
 
@@ -62,7 +60,7 @@ internal sealed class PluginProcess : IAsyncDisposable
         {
             if (e.Data is { Length: > 0 } line)
             {
-                _logger.LogInformation("[{Pid}] {Line}", Id, line);
+                Channel.Logger.LogInformation("[{Pid}] {Line}", Id, line);
             }
         };
         _process.Exited += (_, _) => OnExited();
@@ -99,7 +97,7 @@ internal sealed class PluginProcess : IAsyncDisposable
     /// <paramref name="exited"/> with the exit code (at once, if it has already ended). Ending it by disposing is not reported.</summary>
     public void Adopt(ILogger logger, Action<int> exited)
     {
-        _logger = logger;
+        Channel.Logger = logger;
         bool hasExited;
         lock (_gate)
         {

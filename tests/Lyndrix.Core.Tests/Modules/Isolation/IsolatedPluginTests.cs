@@ -162,7 +162,10 @@ public sealed class IsolatedPluginTests
         Assert.That(result.Unloaded, Is.True, result.Detail);
         Assert.That(clock.Elapsed, Is.LessThan(_host.TeardownTimeout * 2 + TimeSpan.FromSeconds(5)), "teardown timeout, then 2s grace, then kill");
         Assert.That(PluginChildren.Alive(pid), Is.False, "the process is gone");
-        Assert.That(_host.Logs.AllText, Does.Contain("did not end within 2s after its channel closed; killed"));
+        Assert.That(
+            _host.Logs.Entries.Where(e => e.Message.Contains("did not end within 2s after its channel closed; killed", StringComparison.Ordinal)).Select(e => e.Category),
+            Is.EqualTo(new[] { "test.wedged" }),
+            "said once, under the plugin's own category (also when it started from a spare)\n" + _host.Logs.AllText);
     }
 
     [Test]
