@@ -59,6 +59,10 @@ public sealed class AttackerModule : ILyndrixModule
         InspectFields(context);
         InspectEnvironment();
         ProbeFiles(context.Settings.TryGetValue("probe_paths", out var paths) ? paths : null);
+        if (OperatingSystem.IsLinux() && context.Settings.TryGetValue("victim", out var victim) && !string.IsNullOrEmpty(victim))
+        {
+            PeerAttack.Run(victim, Setting(context, "victim_secret_key"), Setting(context, "victim_secret_prefix"), Check, l => _report.Append(l).Append('\n'));
+        }
     }
 
     /// <summary>Tries to list or read each path (the host's key files, database, logs; the host process's memory map):
@@ -87,6 +91,8 @@ public sealed class AttackerModule : ILyndrixModule
             _report.Append("FILE ").Append(target).Append(": ").Append(outcome).Append('\n');
         }
     }
+
+    private static string Setting(IModuleContext context, string key) => context.Settings.TryGetValue(key, out var value) ? value : "";
 
     private void Check(string name, bool ok, string detail) => _report.Append("CHECK ").Append(name).Append(": ").Append(ok ? "ok " : "LEAK ").Append(detail).Append('\n');
 
@@ -188,11 +194,25 @@ public sealed class AttackerModule : ILyndrixModule
             return;
         }
 
-        // The native block outlives .NET's copy; this is what a plugin would read next.
-        var native = File.ReadAllText("/proc/self/environ").Split('\0');
+        // The native block outlives .NET's copy; this is what a plugin would read next. An isolated plugin's process is
+        // not dumpable, so its own /proc entries belong to root: as another account, it cannot read even this.
+        string[] native;
+        try
+        {
+            native = File.ReadAllText("/proc/self/environ").Split('\0');
+        }
+        catch (UnauthorizedAccessException)
+        {
+            Check("proc_self_environ", true, "not readable (the process is not dumpable)");
+            native = [];
+        }
+
         var leaked = native.Where(entry => entry.IndexOf('=') is > 0 and var eq && SecretNames.Any(s => entry[..eq] == s || entry[..eq] == s + "_FILE")
                                            && entry[(entry.IndexOf('=') + 1)..].Any(c => c != '*')).Select(entry => entry[..entry.IndexOf('=')]).ToList();
-        Check("proc_self_environ", leaked.Count == 0, leaked.Count == 0 ? $"{native.Length} entries, no host secret" : "readable: " + string.Join(",", leaked));
+        if (native.Length > 0)
+        {
+            Check("proc_self_environ", leaked.Count == 0, leaked.Count == 0 ? $"{native.Length} entries, no host secret" : "readable: " + string.Join(",", leaked));
+        }
 
         // An isolated plugin's parent is the host: its native environment block is readable to the same user.
         var parent = File.ReadAllText("/proc/self/stat").Split(' ')[3];

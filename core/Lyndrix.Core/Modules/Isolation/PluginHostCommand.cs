@@ -4,7 +4,8 @@ using StreamJsonRpc;
 namespace Lyndrix.Core.Modules.Isolation;
 
 /// <summary>
-/// <c>lyndrix plugin-host</c> (hidden): the child side of an isolated plugin. Reads the one-time secret from stdin, opens the
+/// <c>lyndrix plugin-host</c> (hidden): the child side of an isolated plugin. First makes itself non-dumpable
+/// (<see cref="ChildHardening"/>; it refuses to go on if it cannot), then reads the one-time secret from stdin, opens the
 /// JSON-RPC channel on stdin/stdout, presents the secret, then serves the host until the channel closes (the host ended
 /// it, or the host died), and exits. Anything the plugin writes to the console goes to stderr, never onto the channel.
 /// </summary>
@@ -23,6 +24,12 @@ internal sealed class PluginHostCommand : ICliCommand
 
     public async Task<int> RunAsync(CliContext context, IReadOnlyList<string> args, CancellationToken cancellationToken)
     {
+        if (ChildHardening.Apply() is { } failure)
+        {
+            await Console.Error.WriteLineAsync($"lyndrix plugin-host: {failure}; refusing to run a plugin in a weaker sandbox than documented.").ConfigureAwait(false);
+            return 4;
+        }
+
         var input = Console.OpenStandardInput();
         var output = Console.OpenStandardOutput();
         Console.SetOut(Console.Error);

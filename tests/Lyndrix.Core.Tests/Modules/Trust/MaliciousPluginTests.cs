@@ -1,5 +1,8 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Lyndrix.Core.Tests.Support;
 
 namespace Lyndrix.Core.Tests.Modules.Trust;
@@ -7,6 +10,8 @@ namespace Lyndrix.Core.Tests.Modules.Trust;
 /// <summary>
 /// The Attacker fixture (tests/plugins/Attacker) dropped into the real host, started as its own process with host secrets
 /// in its environment and one read from a file: every escape it tries must fail, and 'local' keeps refusing wrong passwords.
+/// Isolated under a plugin account, a second plugin (a Probe, the victim) runs in its own process of the same account: the
+/// attacker must reach nothing of it through /proc (channel, environment, memory, working directory), nor its secret.
 /// </summary>
 [TestFixture]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -17,6 +22,12 @@ public sealed class MaliciousPluginTests
         "cast_list", "ilist_add", "forged_manifest_subscribe", "forged_manifest_emit_core", "emit_foreign_domain", "public_register_local",
         "secret_path_escape", "context_fields_seen", "ports_tried", "environment", "proc_self_environ", "parent_environ",
     ];
+
+    /// <summary>What the attacker tries against the victim's process when both run as the plugin account.</summary>
+    private static readonly string[] PeerChecks =
+        ["proc_peers", "proc_peer_fd0", "proc_peer_fd1", "proc_peer_environ", "proc_peer_mem", "proc_peer_cwd", "proc_peer_secret", "proc_peer_channel"];
+
+    private const string VictimId = "test.victim";
 
     /// <summary>The account isolated plugins run as in the <c>process-user</c> case; created by the test (CI runs as root).</summary>
     private const string PluginAccount = "lyndrix-plugin-test";
@@ -37,6 +48,20 @@ public sealed class MaliciousPluginTests
         using var dir = new TempDirectory("lyndrix-attack");
         File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
         PluginFixtures.CopyDirectory(PluginFixtures.Published("Attacker"), Path.Combine(dir.Sub("plugins"), "attacker"));
+        if (asUser)
+        {
+            // The victim: its own process of the same account, with a secret set in its setup. The attacker depends on it,
+            // so it attacks while the victim is up (its setup done, its secret stored).
+            var victimDir = Path.Combine(dir.Sub("plugins"), "victim");
+            PluginFixtures.CopyDirectory(PluginFixtures.Published("Probe"), victimDir);
+            var victimManifest = ProbeManifest.Create(VictimId, new Dictionary<string, string> { ["secret_key"] = "token", ["secret_value"] = "unset" });
+            File.WriteAllText(Path.Combine(victimDir, "plugin.json"), victimManifest.ToJsonString());
+            var attackerManifestPath = Path.Combine(dir.Sub("plugins"), "attacker", "plugin.json");
+            var attackerManifest = JsonNode.Parse(File.ReadAllText(attackerManifestPath))!.AsObject();
+            attackerManifest["dependencies"] = new JsonArray(new JsonObject { ["id"] = VictimId, ["version"] = "*" });
+            File.WriteAllText(attackerManifestPath, attackerManifest.ToJsonString());
+        }
+
         var outDir = dir.Sub("out");
         File.SetUnixFileMode(outDir, (UnixFileMode)0b111_111_111);
         var report = Path.Combine(outDir, "report.txt");
@@ -71,6 +96,10 @@ public sealed class MaliciousPluginTests
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_PROBE_PATHS"] = string.Join(';', [security, logs, .. hostFiles]),
             ["LYNDRIX_PLUGIN_ISOLATION"] = isolation,
             ["LYNDRIX_PLUGIN_USER"] = asUser ? PluginAccount : "",
+            ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM"] = asUser ? VictimId : "",
+            ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM_SECRET_KEY"] = "token",
+            ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM_SECRET_PREFIX"] = "Victim-",
+            ["LYNDRIX_PLUGIN_TEST_VICTIM_SECRET_VALUE"] = "Victim-" + marker,
         }, port, dir.Path, executable);
         await host.WaitForBootAsync(TimeSpan.FromSeconds(90));
 
@@ -78,7 +107,7 @@ public sealed class MaliciousPluginTests
         var lines = File.ReadAllLines(report);
         Assert.Multiple(() =>
         {
-            foreach (var check in RequiredChecks)
+            foreach (var check in asUser ? [.. RequiredChecks, .. PeerChecks] : RequiredChecks)
             {
                 Assert.That(lines, Has.Some.StartWith($"CHECK {check}: "), $"the attacker tried {check}");
             }
@@ -96,7 +125,9 @@ public sealed class MaliciousPluginTests
                     "in the child, the context holds nothing of the host's, only the channel");
                 Assert.That(lines, Has.Some.StartWith("CHECK parent_environ: ok"));
             }
-            Assert.That(lines.Where(l => l.Contains(": LEAK ", StringComparison.Ordinal)), Is.Empty, "no escape worked:\n" + string.Join("\n", lines));
+            Assert.That(lines.Where(l => l.StartsWith("CHECK ", StringComparison.Ordinal) && !l.Contains(": ok ", StringComparison.Ordinal)), Is.Empty,
+                "no escape worked:\n" + string.Join("\n", lines));
+            Assert.That(lines, Has.None.Contain("Victim-" + marker), "the victim's secret never reached the attacker");
 
             // The host's files: out of reach only when the child runs as another account; readable otherwise (what the
             // README says: without LYNDRIX_PLUGIN_USER the process boundary guards memory, not files).
@@ -116,11 +147,21 @@ public sealed class MaliciousPluginTests
         Assert.That(wrong.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), await wrong.Content.ReadAsStringAsync());
         var right = await host.Http.PostAsJsonAsync("/api/auth/login", new { username = "admin", password = "Adm1n-" + marker });
         Assert.That(right.StatusCode, Is.EqualTo(HttpStatusCode.OK), "LYNDRIX_ADMIN_PASSWORD_FILE was read\n" + host.Output);
-
         // The forged maintenance event never reached the bus.
         var health = await host.Http.GetStringAsync("/api/health");
         Assert.That(health, Does.Not.Contain("attacker"));
         Assert.That(host.Output, Does.Not.Contain(marker), "no secret value in the host's output");
+        if (asUser)
+        {
+            // The process the attacker went for was the victim's own, alive and serving it when attacked.
+            var token = (await right.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+            host.Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var victim = await host.Http.GetFromJsonAsync<JsonElement>($"/api/plugins/{VictimId}");
+            Assert.That(victim.GetProperty("state").GetString(), Is.EqualTo("active"), victim.ToString());
+            var peers = lines.Single(l => l.StartsWith("PEERS: ", StringComparison.Ordinal))["PEERS: ".Length..].Split(',');
+            Assert.That(peers, Does.Contain(victim.GetProperty("process_id").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                "the attacker found the victim's process among its account's plugin-host processes");
+        }
     }
 
     private static async Task EnsureAccountAsync(string name)
