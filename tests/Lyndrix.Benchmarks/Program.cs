@@ -1,8 +1,8 @@
 using Lyndrix.Benchmarks;
 
-if (args is [ChannelFloor.ChildArgument, var mode])
+if (args is [ChannelFloor.ChildArgument, var mode, var workMicros])
 {
-    return await ChannelFloor.ServeAsync(mode);
+    return await ChannelFloor.ServeAsync(mode, workMicros);
 }
 
 // Ratios against baselines measured in the same run; absolute numbers vary by machine.
