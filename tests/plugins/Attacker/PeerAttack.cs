@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -8,7 +10,7 @@ namespace Attacker;
 /// <summary>
 /// What an isolated plugin tries against another isolated plugin's process of the same account (Linux /proc): find it (the
 /// processes of its own uid with <c>plugin-host</c> in their command line), then open its channel (stdin, stdout), read its
-/// environment, its memory and its working directory. Where the channel opens, it stops the victim, speaks as it on its
+/// environment, its memory and its working directory, and talk to its .NET runtime over the diagnostics socket. Where the channel opens, it stops the victim, speaks as it on its
 /// channel (a JSON-RPC <c>GetSecretAsync</c> for the victim's secret) and reads the host's answer meant for it.
 /// Writes one PEERS line (the processes it attacked) and one CHECK per attack; a refusal must be the kernel's (EACCES/EPERM).
 /// </summary>
@@ -37,6 +39,7 @@ internal static partial class PeerAttack
         Attack("proc_peer_mem", peers, ReadMemory, check);
         Attack("proc_peer_cwd", peers, pid => ReadLink($"/proc/{pid}/cwd"), check);
         Attack("proc_peer_secret", peers, pid => ScanMemory(pid, secretPrefix), check);
+        Attack("proc_peer_diagnostics", peers, AskRuntime, check);
 
         string? victim = null;
         foreach (var pid in peers)
@@ -184,6 +187,87 @@ internal static partial class PeerAttack
         {
             _ = close(fd);
         }
+    }
+
+    /// <summary>
+    /// Finds the process's .NET diagnostics socket (<c>dotnet-diagnostic-&lt;pid&gt;-&lt;key&gt;-socket</c>, in <c>/tmp</c> or bound
+    /// anywhere: <c>/proc/net/unix</c> lists every bound socket), connects, and asks the runtime for its ProcessInfo (diagnostics
+    /// IPC protocol, command set 0x04, command 0x00): with that open it could as well read and set its environment or trace it
+    /// (EventPipe). Refused: no such socket bound, or connect refused (EACCES, EPERM, ECONNREFUSED: a stale file nobody listens on).
+    /// </summary>
+    private static string AskRuntime(int pid)
+    {
+        var name = $"dotnet-diagnostic-{pid}-";
+        var paths = Directory.EnumerateFiles("/tmp", name + "*-socket")
+            .Concat(File.ReadLines("/proc/net/unix").Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(f => f.Length >= 8 && Path.GetFileName(f[7]).StartsWith(name, StringComparison.Ordinal)).Select(f => f[7]))
+            .Distinct(StringComparer.Ordinal).ToList();
+        if (paths.Count == 0)
+        {
+            throw new NoDiagnosticsSocket($"no {name}*-socket in /tmp nor bound (/proc/net/unix)");
+        }
+
+        var refusals = new List<string>();
+        foreach (var path in paths)
+        {
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                socket.Connect(new UnixDomainSocketEndPoint(path));
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.AccessDenied or SocketError.ConnectionRefused)
+            {
+                refusals.Add($"{path}: connect {ex.SocketErrorCode}");
+                continue;
+            }
+
+            socket.ReceiveTimeout = (int)AnswerTimeout.TotalMilliseconds;
+            var request = new byte[20];
+            "DOTNET_IPC_V1\0"u8.CopyTo(request);
+            BinaryPrimitives.WriteUInt16LittleEndian(request.AsSpan(14), (ushort)request.Length);
+            request[16] = 0x04; // ProcessCommandSet
+            request[17] = 0x00; // ProcessInfo
+            socket.Send(request);
+            var answer = new List<byte>();
+            var buffer = new byte[4096];
+            try
+            {
+                int n;
+                while ((n = socket.Receive(buffer)) > 0)
+                {
+                    answer.AddRange(buffer.AsSpan(0, n));
+                }
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TimedOut)
+            {
+                // Connected to its runtime already; what it said so far is the answer.
+            }
+
+            return $"{path} answered: {DescribeProcessInfo(answer.ToArray())}";
+        }
+
+        throw new NoDiagnosticsSocket(string.Join("; ", refusals));
+    }
+
+    /// <summary>The ProcessInfo answer: header (magic, size, 0xFF 0x00 for OK), pid, runtime cookie, then command line, OS and
+    /// architecture as length-prefixed UTF-16 strings.</summary>
+    private static string DescribeProcessInfo(byte[] answer)
+    {
+        if (answer.Length < 20 || !answer.AsSpan(0, 14).SequenceEqual("DOTNET_IPC_V1\0"u8))
+        {
+            return $"{answer.Length} bytes: {Convert.ToHexString(answer, 0, Math.Min(answer.Length, 32))}";
+        }
+
+        if (answer[16] != 0xFF || answer[17] != 0x00 || answer.Length < 44)
+        {
+            return $"the runtime's reply {answer[16]:x2}/{answer[17]:x2}, {answer.Length} bytes";
+        }
+
+        var pid = BinaryPrimitives.ReadUInt64LittleEndian(answer.AsSpan(20));
+        var at = 44;
+        var chars = (int)BinaryPrimitives.ReadUInt32LittleEndian(answer.AsSpan(at));
+        var commandLine = Encoding.Unicode.GetString(answer, at + 4, Math.Max(0, Math.Min(chars * 2, answer.Length - at - 4))).TrimEnd('\0');
+        return $"ProcessInfo: pid {pid}, command line '{commandLine}'";
     }
 
     /// <summary>Reads 16 bytes of the victim's memory at the start of its first readable mapping.</summary>
@@ -380,11 +464,12 @@ internal static partial class PeerAttack
         return json;
     }
 
-    /// <summary>The kernel's refusal in <paramref name="ex"/> (permission denied), or null when it is something else.</summary>
+    /// <summary>The kernel's refusal in <paramref name="ex"/> (permission denied; for the diagnostics socket, none listening), or null when it is something else.</summary>
     private static string? Refusal(Exception ex) => ex switch
     {
         UnauthorizedAccessException => "denied " + ex.GetType().Name,
         NativeRefusal { Errno: Eacces or Eperm } native => native.Message,
+        NoDiagnosticsSocket => "refused: " + ex.Message,
         IOException { HResult: Eacces or Eperm } => "denied " + ex.Message,
         _ => null,
     };

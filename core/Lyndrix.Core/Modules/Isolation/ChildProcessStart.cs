@@ -30,12 +30,15 @@ internal static class ChildProcessStart
         return info;
     }
 
-    /// <summary>All that such a child gets: what .NET needs to start, nothing of the starter's settings or secrets.</summary>
+    /// <summary>All that such a child gets: what .NET needs to start, its diagnostics off, nothing of the starter's settings or secrets.</summary>
     public static IEnumerable<(string Name, string Value)> DotnetEnvironment()
     {
         yield return ("PATH", "/usr/local/bin:/usr/bin:/bin");
         yield return ("DOTNET_CLI_TELEMETRY_OPTOUT", "1");
         yield return ("DOTNET_NOLOGO", "1");
+        // No debugger, profiler or diagnostics socket (/tmp/dotnet-diagnostic-<pid>-…): a process of the same account could
+        // otherwise read and set its environment or trace it through the runtime, and killed children leave the sockets behind.
+        yield return ("DOTNET_EnableDiagnostics", "0");
         if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root)
         {
             yield return ("DOTNET_ROOT", root);

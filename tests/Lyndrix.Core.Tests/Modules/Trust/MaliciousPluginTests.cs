@@ -25,7 +25,8 @@ public sealed class MaliciousPluginTests
 
     /// <summary>What the attacker tries against the victim's process when both run as the plugin account.</summary>
     private static readonly string[] PeerChecks =
-        ["proc_peers", "proc_peer_fd0", "proc_peer_fd1", "proc_peer_environ", "proc_peer_mem", "proc_peer_cwd", "proc_peer_secret", "proc_peer_channel"];
+        ["proc_peers", "proc_peer_fd0", "proc_peer_fd1", "proc_peer_environ", "proc_peer_mem", "proc_peer_cwd", "proc_peer_secret", "proc_peer_diagnostics",
+         "proc_peer_channel"];
 
     private const string VictimId = "test.victim";
 
