@@ -13,7 +13,8 @@ namespace Lyndrix.Core.Doctor;
 /// <summary>
 /// The original's "after restarts, verify" list and its "if Vault authentication fails" checks, run inside a host against its
 /// live services: the secret store (state, mount, what the token may do, the master key against <c>vault_keys.enc</c>), the
-/// database (connects, schema current), a test login through each provider of the chain, the plugins, the audit chain.
+/// database (connects, schema current), a test login through each provider of the chain, the plugins and the accounts isolated
+/// ones run under, the audit chain.
 /// Nothing is changed except one probe secret at <see cref="ProbePath"/>, written and removed again.
 /// </summary>
 internal sealed class HostDoctor(
@@ -48,6 +49,7 @@ internal sealed class HostDoctor(
         checks.AddRange(await DatabaseAsync(cancellationToken).ConfigureAwait(false));
         checks.AddRange(await LoginsAsync(login, password, client, cancellationToken).ConfigureAwait(false));
         checks.Add(Plugins());
+        checks.Add(PluginAccountCheck.Run(plugins.List()));
         checks.Add(databaseStatus.IsConnected && storeOpen
             ? await AuditAsync(cancellationToken).ConfigureAwait(false)
             : DoctorCheck.Skip("audit_trail", "The audit trail needs the database and the secret store."));

@@ -27,7 +27,7 @@ public sealed class DoctorCommandTests
         var (code, output) = await CliAsync(host, token, AdminPassword, "doctor", "--login", "admin", "--password-env", "DOCTOR_PW");
 
         Assert.That(code, Is.Zero, output);
-        foreach (var check in new[] { "secret_store", "secret_mount", "secret_access", "database", "database_schema", "login:local", "plugins", "audit_trail" })
+        foreach (var check in new[] { "secret_store", "secret_mount", "secret_access", "database", "database_schema", "login:local", "plugins", "plugin_accounts", "audit_trail" })
         {
             Assert.That(output, Does.Match($@"(?m)^OK\s+{check}\s"), check);
         }
