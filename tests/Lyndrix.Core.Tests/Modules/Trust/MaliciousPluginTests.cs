@@ -131,7 +131,7 @@ public sealed class MaliciousPluginTests
             Assert.That(lines, Has.None.Contain("Victim-" + marker), "the victim's secret never reached the attacker");
 
             // The host's files: out of reach only when the child runs as another account; readable otherwise (what the
-            // README says: without LYNDRIX_PLUGIN_USER the process boundary guards memory, not files).
+            // README says: without LYNDRIX_PLUGIN_USER the child reads what the host's account can, /proc/<host>/mem included).
             var files = lines.Where(l => l.StartsWith("FILE ", StringComparison.Ordinal)).ToList();
             Assert.That(files, Has.Count.EqualTo(hostFiles.Length + 3), "every path was tried, the host's memory map included");
             foreach (var file in hostFiles)
