@@ -63,15 +63,17 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         try
         {
             var process = await TakeOrStartAsync(cancellationToken).ConfigureAwait(false);
+            bool taken;
             lock (_gate)
             {
-                if (!_disposed)
+                taken = !_disposed;
+                if (taken)
                 {
                     _process = process;
                 }
             }
 
-            if (_process != process)
+            if (!taken)
             {
                 await process.DisposeAsync().ConfigureAwait(false);
                 throw new OperationCanceledException("The plugin was stopped while its process started.");
