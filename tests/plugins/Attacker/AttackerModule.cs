@@ -28,6 +28,13 @@ public sealed class AttackerModule : ILyndrixModule
 
     public Task SetupAsync(IModuleContext context, CancellationToken cancellationToken)
     {
+        if (OperatingSystem.IsLinux() && Setting(context, "race_report") is { Length: > 0 } race)
+        {
+            // Only the race against the processes of its account that start after it (see StartRace).
+            StartRace.Start(race, Setting(context, "race_stop"), TimeSpan.FromMinutes(5));
+            return Task.CompletedTask;
+        }
+
         try
         {
             Attack(context, cancellationToken);

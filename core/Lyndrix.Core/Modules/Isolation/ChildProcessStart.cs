@@ -39,9 +39,21 @@ internal static class ChildProcessStart
         // No debugger, profiler or diagnostics socket (/tmp/dotnet-diagnostic-<pid>-…): a process of the same account could
         // otherwise read and set its environment or trace it through the runtime, and killed children leave the sockets behind.
         yield return ("DOTNET_EnableDiagnostics", "0");
-        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root)
+        // Where the runtime is, for an apphost (lyndrix, lyndrix-plugin-host): the starter's DOTNET_ROOT, else the root of the
+        // runtime the starter itself runs on; the apphost looks nowhere else but in its default places.
+        if ((Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } root ? root : RuntimeRoot()) is { } found)
         {
-            yield return ("DOTNET_ROOT", root);
+            yield return ("DOTNET_ROOT", found);
         }
+    }
+
+    /// <summary>The dotnet root of the running runtime (<c>ROOT/shared/Microsoft.NETCore.App/VERSION</c>); null when it is not laid
+    /// out so (a self-contained app).</summary>
+    private static string? RuntimeRoot()
+    {
+        var version = Path.GetDirectoryName(typeof(object).Assembly.Location);
+        var framework = Path.GetDirectoryName(version);
+        var shared = Path.GetDirectoryName(framework);
+        return Path.GetFileName(framework) == "Microsoft.NETCore.App" && Path.GetFileName(shared) == "shared" ? Path.GetDirectoryName(shared) : null;
     }
 }

@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Lyndrix.Core.Configuration;
 using Lyndrix.Sdk;
+using Microsoft.Extensions.Logging;
 
 namespace Lyndrix.Core.Modules.Isolation;
 
@@ -8,12 +10,18 @@ namespace Lyndrix.Core.Modules.Isolation;
 /// Where plugins run: <c>LYNDRIX_PLUGIN_ISOLATION</c> (<c>inprocess</c> default, or <c>process</c>) for plugins from
 /// <c>PLUGINS_DIR</c>, <c>LYNDRIX_PLUGIN_&lt;ID&gt;_ISOLATION</c> per plugin, and <c>"isolation"</c> in the manifest: the
 /// stricter wins; first-party modules stay in-process. For isolated plugins: the child command, its working directories
-/// (<c>STORAGE_DIR/plugins/&lt;id&gt;</c>) and <c>LYNDRIX_PLUGIN_&lt;ID&gt;_MEMORY_MB</c>.
+/// (<c>STORAGE_DIR/plugins/&lt;id&gt;</c>) and <c>LYNDRIX_PLUGIN_&lt;ID&gt;_MEMORY_MB</c>. What follows from them once per host is kept
+/// here too: the working directories' root made, the plugin accounts looked up, the executable for other accounts copied.
 /// </summary>
 internal sealed record IsolationSettings
 {
     public const string InProcess = "inprocess";
     public const string Process = "process";
+
+    private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, PluginUser> _accounts = new(StringComparer.Ordinal);
+    private bool _workRootReady;
+    private ChildExecutable? _executable;
 
     /// <summary>The default of <see cref="Spares"/>.</summary>
     public const int DefaultSpares = 1;
@@ -87,7 +95,47 @@ internal sealed record IsolationSettings
             : null;
     }
 
-    /// <summary>The account of <see cref="UserFor"/>, looked up; null for the host's own.</summary>
+    /// <summary>The account of <see cref="UserFor"/>, looked up once per host (a failed lookup is tried again next time); null
+    /// for the host's own.</summary>
     /// <exception cref="PluginLoadException">The host cannot run a plugin as that account.</exception>
-    public PluginUser? AccountFor(string id) => UserFor(id) is { } account ? PluginUser.Resolve(account.Name, account.Setting) : null;
+    public PluginUser? AccountFor(string id) =>
+        UserFor(id) is { } account ? _accounts.GetOrAdd(account.Name, static (name, setting) => PluginUser.Resolve(name, setting), account.Setting) : null;
+
+    /// <summary>Makes the root of the working directories, once: others may pass through it (to reach their own), never list it.</summary>
+    public void PrepareWorkRoot()
+    {
+        lock (_gate)
+        {
+            if (_workRootReady)
+            {
+                return;
+            }
+
+            Directory.CreateDirectory(WorkRoot);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(WorkRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+            }
+
+            _workRootReady = true;
+        }
+    }
+
+    /// <summary>How a plugin's process for <paramref name="user"/> is started: as another account, from the copy of the apphost
+    /// it cannot read (<see cref="ChildExecutable"/>), so it is never dumpable; else (or without that copy) <see cref="Command"/>.</summary>
+    public IReadOnlyList<string> CommandFor(PluginUser? user, ILogger logger)
+    {
+        if (user is null || !OperatingSystem.IsLinux())
+        {
+            return Command;
+        }
+
+        ChildExecutable executable;
+        lock (_gate)
+        {
+            executable = _executable ??= ChildExecutable.For(Command, logger);
+        }
+
+        return executable.Ready() is { } copy ? [copy] : Command;
+    }
 }

@@ -5,7 +5,8 @@ namespace Lyndrix.Core.Modules.Isolation;
 
 /// <summary>
 /// One <c>lyndrix plugin-host</c> child with its channel, started in the sandbox of one account: nothing of the host's
-/// environment, the account's uid and gid when one is named, the working directories' root as its first directory. It is
+/// environment, the account's uid and gid when one is named (then from an executable the account cannot read, so the process
+/// is never dumpable: <see cref="ChildExecutable"/>), the working directories' root as its first directory. It is
 /// not yet any plugin's: a spare waits so (<see cref="PluginProcessSpares"/>). <see cref="Adopt"/> gives it to the one plugin
 /// it will ever serve; the plugin's own directory and memory limit follow at setup (<see cref="ChildSandbox"/>).
 /// </summary>
@@ -35,14 +36,8 @@ internal sealed class PluginProcess : IAsyncDisposable
     /// <exception cref="System.ComponentModel.Win32Exception">The process could not be started (e.g. as that account).</exception>
     public static PluginProcess Start(IsolationSettings settings, PluginUser? user, ILogger logger)
     {
-        Directory.CreateDirectory(settings.WorkRoot);
-        if (!OperatingSystem.IsWindows())
-        {
-            // Others may pass through the root of the working directories (to reach their own), never list it.
-            File.SetUnixFileMode(settings.WorkRoot, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        }
-
-        var info = ChildProcessStart.Info(settings.Command, [PluginHostCommand.CommandName], ChildProcessStart.DotnetEnvironment());
+        settings.PrepareWorkRoot();
+        var info = ChildProcessStart.Info(settings.CommandFor(user, logger), [PluginHostCommand.CommandName], ChildProcessStart.DotnetEnvironment());
         info.WorkingDirectory = settings.WorkRoot;
         if (user is not null)
         {

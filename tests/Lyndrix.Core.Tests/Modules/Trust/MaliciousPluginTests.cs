@@ -31,7 +31,7 @@ public sealed class MaliciousPluginTests
     private const string VictimId = "test.victim";
 
     /// <summary>The account isolated plugins run as in the <c>process-user</c> case; created by the test (CI runs as root).</summary>
-    private const string PluginAccount = "lyndrix-plugin-test";
+    private const string PluginAccount = Lyndrix.Core.Tests.Modules.Isolation.PluginAccounts.Name;
 
     [TestCase("inprocess")]
     [TestCase("process")]
@@ -42,7 +42,7 @@ public sealed class MaliciousPluginTests
         var asUser = mode == "process-user";
         if (asUser)
         {
-            await EnsureAccountAsync(PluginAccount);
+            await Lyndrix.Core.Tests.Modules.Isolation.PluginAccounts.EnsureAsync();
         }
 
         await PluginFixtures.EnsureBuiltAsync();
@@ -72,13 +72,7 @@ public sealed class MaliciousPluginTests
         var adminPasswordFile = dir.File("admin-password");
         File.WriteAllText(adminPasswordFile, "Adm1n-" + marker + "\n");
         File.SetUnixFileMode(adminPasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var executable = HostProcess.Executable;
-        if (asUser && Lyndrix.Core.Modules.Isolation.PluginUser.FirstClosedFolder(executable) is not null)
-        {
-            // The checkout sits where the plugin's account cannot reach (e.g. under /root): run a copy it can read.
-            PluginFixtures.CopyDirectory(Path.GetDirectoryName(executable)!, dir.Sub("host"));
-            executable = Path.Combine(dir.Path, "host", Path.GetFileName(executable));
-        }
+        var executable = asUser ? Lyndrix.Core.Tests.Modules.Isolation.PluginAccounts.ReachableHost(dir) : HostProcess.Executable;
 
         var port = HostProcess.FreePort();
         await using var host = HostProcess.Start(new Dictionary<string, string>
@@ -162,23 +156,6 @@ public sealed class MaliciousPluginTests
             var peers = lines.Single(l => l.StartsWith("PEERS: ", StringComparison.Ordinal))["PEERS: ".Length..].Split(',');
             Assert.That(peers, Does.Contain(victim.GetProperty("process_id").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 "the attacker found the victim's process among its account's plugin-host processes");
-        }
-    }
-
-    private static async Task EnsureAccountAsync(string name)
-    {
-        if (!Lyndrix.Core.Modules.Isolation.PluginUser.HostIsRoot)
-        {
-            Assert.Ignore("Running a plugin as another account needs a root host; CI runs as root.");
-        }
-
-        using var id = System.Diagnostics.Process.Start("id", ["-u", name])!;
-        await id.WaitForExitAsync();
-        if (id.ExitCode != 0)
-        {
-            using var add = System.Diagnostics.Process.Start("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])!;
-            await add.WaitForExitAsync();
-            Assert.That(add.ExitCode, Is.Zero, $"useradd {name}");
         }
     }
 }
