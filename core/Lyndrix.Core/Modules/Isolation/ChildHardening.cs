@@ -10,6 +10,9 @@ namespace Lyndrix.Core.Modules.Isolation;
 /// </summary>
 internal static partial class ChildHardening
 {
+    /// <summary>How <c>lyndrix plugin-host</c> exits when <see cref="Apply"/> fails: it serves nothing.</summary>
+    public const int RefusedExitCode = 4;
+
     private const int PrGetDumpable = 3;
     private const int PrSetDumpable = 4;
 

@@ -62,7 +62,7 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
     {
         try
         {
-            var process = await TakeOrStartAsync(cancellationToken).ConfigureAwait(false);
+            var (process, isSpare) = await TakeOrStartAsync(cancellationToken).ConfigureAwait(false);
             bool taken;
             lock (_gate)
             {
@@ -80,6 +80,11 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
             }
 
             process.Adopt(_logger, OnExited);
+            if (!isSpare)
+            {
+                await OpenAsync(process, cancellationToken).ConfigureAwait(false);
+            }
+
             var limit = _settings.MemoryLimitMb(Id) is { } mb ? (long)mb * 1024 * 1024 : (long?)null;
             await process.Channel.SetupAsync(_descriptor.Folder, context, (key, apply, ct) => context is ModuleContext own
                 ? own.UpdateSecretAsync(key, apply, ct)
@@ -99,16 +104,32 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         }
     }
 
-    private async Task<PluginProcess> TakeOrStartAsync(CancellationToken cancellationToken)
+    /// <summary>Opens the channel of a process started for this plugin (a spare's is open). One that ends before it presents
+    /// its secret says how (e.g. it refused to run in a weaker sandbox).</summary>
+    private async Task OpenAsync(PluginProcess process, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await process.Channel.OpenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException)
+        {
+            throw await process.ExitCodeAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } code
+                ? new PluginLoadException($"The plugin's process ({process.Id}) {ExitReason(code)} before it presented its secret.")
+                : ex;
+        }
+    }
+
+    private async Task<(PluginProcess Process, bool IsSpare)> TakeOrStartAsync(CancellationToken cancellationToken)
     {
         if (_spares is not null && await _spares.TakeAsync(_user, cancellationToken).ConfigureAwait(false) is { } spare)
         {
-            return spare;
+            return (spare, true);
         }
 
         try
         {
-            return PluginProcess.Start(_settings, _user, _logger);
+            return (PluginProcess.Start(_settings, _user, _logger), false);
         }
         catch (System.ComponentModel.Win32Exception ex) when (_user is not null)
         {
@@ -139,6 +160,8 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         {
             134 => $"aborted (SIGABRT: Environment.FailFast, a stack overflow or an unhandled exception, e.g. out of memory{limit})",
             137 => $"was killed (SIGKILL{limit})",
+            ChildHardening.RefusedExitCode => $"exited with code {code}: it could not make itself non-dumpable (prctl PR_SET_DUMPABLE) and refused to run " +
+                                              "the plugin in a weaker sandbox; its line in the log says what failed",
             _ => $"exited with code {code}",
         };
     }

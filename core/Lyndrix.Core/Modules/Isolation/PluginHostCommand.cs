@@ -27,7 +27,7 @@ internal sealed class PluginHostCommand : ICliCommand
         if (ChildHardening.Apply() is { } failure)
         {
             await Console.Error.WriteLineAsync($"lyndrix plugin-host: {failure}; refusing to run a plugin in a weaker sandbox than documented.").ConfigureAwait(false);
-            return 4;
+            return ChildHardening.RefusedExitCode;
         }
 
         var input = Console.OpenStandardInput();
