@@ -30,9 +30,6 @@ public sealed class MaliciousPluginTests
 
     private const string VictimId = "test.victim";
 
-    /// <summary>The account isolated plugins run as in the <c>process-user</c> case; created by the test (CI runs as root).</summary>
-    private const string PluginAccount = "lyndrix-plugin-test";
-
     [TestCase("inprocess")]
     [TestCase("process")]
     [TestCase("process-user")]
@@ -42,7 +39,7 @@ public sealed class MaliciousPluginTests
         var asUser = mode == "process-user";
         if (asUser)
         {
-            await EnsureAccountAsync(PluginAccount);
+            await TestPluginAccount.EnsureAsync();
         }
 
         await PluginFixtures.EnsureBuiltAsync();
@@ -72,13 +69,7 @@ public sealed class MaliciousPluginTests
         var adminPasswordFile = dir.File("admin-password");
         File.WriteAllText(adminPasswordFile, "Adm1n-" + marker + "\n");
         File.SetUnixFileMode(adminPasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var executable = HostProcess.Executable;
-        if (asUser && Lyndrix.Core.Modules.Isolation.PluginUser.FirstClosedFolder(executable) is not null)
-        {
-            // The checkout sits where the plugin's account cannot reach (e.g. under /root): run a copy it can read.
-            PluginFixtures.CopyDirectory(Path.GetDirectoryName(executable)!, dir.Sub("host"));
-            executable = Path.Combine(dir.Path, "host", Path.GetFileName(executable));
-        }
+        var executable = asUser ? TestPluginAccount.ReachableExecutable(dir.Path) : HostProcess.Executable;
 
         var port = HostProcess.FreePort();
         await using var host = HostProcess.Start(new Dictionary<string, string>
@@ -96,7 +87,7 @@ public sealed class MaliciousPluginTests
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_REPORT"] = report,
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_PROBE_PATHS"] = string.Join(';', [security, logs, .. hostFiles]),
             ["LYNDRIX_PLUGIN_ISOLATION"] = isolation,
-            ["LYNDRIX_PLUGIN_USER"] = asUser ? PluginAccount : "",
+            ["LYNDRIX_PLUGIN_USER"] = asUser ? TestPluginAccount.Name : "",
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM"] = asUser ? VictimId : "",
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM_SECRET_KEY"] = "token",
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM_SECRET_PREFIX"] = "Victim-",
@@ -162,23 +153,6 @@ public sealed class MaliciousPluginTests
             var peers = lines.Single(l => l.StartsWith("PEERS: ", StringComparison.Ordinal))["PEERS: ".Length..].Split(',');
             Assert.That(peers, Does.Contain(victim.GetProperty("process_id").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 "the attacker found the victim's process among its account's plugin-host processes");
-        }
-    }
-
-    private static async Task EnsureAccountAsync(string name)
-    {
-        if (!Lyndrix.Core.Modules.Isolation.PluginUser.HostIsRoot)
-        {
-            Assert.Ignore("Running a plugin as another account needs a root host; CI runs as root.");
-        }
-
-        using var id = System.Diagnostics.Process.Start("id", ["-u", name])!;
-        await id.WaitForExitAsync();
-        if (id.ExitCode != 0)
-        {
-            using var add = System.Diagnostics.Process.Start("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])!;
-            await add.WaitForExitAsync();
-            Assert.That(add.ExitCode, Is.Zero, $"useradd {name}");
         }
     }
 }
