@@ -23,7 +23,7 @@ public sealed class ChildExecutableHostTests
     [SetUp]
     public async Task SetUp()
     {
-        await PluginAccounts.EnsureAsync();
+        await TestPluginAccount.EnsureAsync();
         await PluginFixtures.EnsureBuiltAsync();
         _dir = new TempDirectory("lyndrix-childexe-host");
         File.SetUnixFileMode(_dir.Path, (UnixFileMode)0b111_101_101);
@@ -40,7 +40,7 @@ public sealed class ChildExecutableHostTests
     {
         var host = new PluginHarness().Isolated(spares: 0);
         host.Isolation = host.Isolation! with { Command = ["dotnet", _hostDll] };
-        host.Config.Set("LYNDRIX_PLUGIN_USER", PluginAccounts.Name);
+        host.Config.Set("LYNDRIX_PLUGIN_USER", TestPluginAccount.Name);
         host.AddProbe("p", ProbeManifest.Create("test.p"));
         return host;
     }

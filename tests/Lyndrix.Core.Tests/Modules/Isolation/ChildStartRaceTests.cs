@@ -22,18 +22,18 @@ public sealed class ChildStartRaceTests
     [Test]
     public async Task No_process_of_the_plugin_account_opens_a_new_plugin_process_memory_or_environment_in_its_first_moments()
     {
-        await PluginAccounts.EnsureAsync();
+        await TestPluginAccount.EnsureAsync();
         await PluginFixtures.EnsureBuiltAsync();
         using var dir = new TempDirectory("lyndrix-race");
         File.SetUnixFileMode(dir.Path, (UnixFileMode)0b111_101_101);
-        var hostDll = PluginAccounts.ReachableHost(dir);
+        var hostDll = TestPluginAccount.ReachableExecutable(dir.Path);
         var outDir = dir.Sub("out");
         File.SetUnixFileMode(outDir, (UnixFileMode)0b111_111_111);
         var (report, stop) = (Path.Combine(outDir, "race.txt"), Path.Combine(outDir, "stop"));
 
         await using var host = new PluginHarness().Isolated();
         host.Isolation = host.Isolation! with { Command = ["dotnet", hostDll] };
-        host.Config.Set("LYNDRIX_PLUGIN_USER", PluginAccounts.Name);
+        host.Config.Set("LYNDRIX_PLUGIN_USER", TestPluginAccount.Name);
         host.Config.Set("LYNDRIX_PLUGIN_TEST_ATTACKER_RACE_REPORT", report);
         host.Config.Set("LYNDRIX_PLUGIN_TEST_ATTACKER_RACE_STOP", stop);
         host.AddPublished("Attacker", "attacker");

@@ -30,9 +30,6 @@ public sealed class MaliciousPluginTests
 
     private const string VictimId = "test.victim";
 
-    /// <summary>The account isolated plugins run as in the <c>process-user</c> case; created by the test (CI runs as root).</summary>
-    private const string PluginAccount = Lyndrix.Core.Tests.Modules.Isolation.PluginAccounts.Name;
-
     [TestCase("inprocess")]
     [TestCase("process")]
     [TestCase("process-user")]
@@ -42,7 +39,7 @@ public sealed class MaliciousPluginTests
         var asUser = mode == "process-user";
         if (asUser)
         {
-            await Lyndrix.Core.Tests.Modules.Isolation.PluginAccounts.EnsureAsync();
+            await TestPluginAccount.EnsureAsync();
         }
 
         await PluginFixtures.EnsureBuiltAsync();
@@ -72,7 +69,7 @@ public sealed class MaliciousPluginTests
         var adminPasswordFile = dir.File("admin-password");
         File.WriteAllText(adminPasswordFile, "Adm1n-" + marker + "\n");
         File.SetUnixFileMode(adminPasswordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var executable = asUser ? Lyndrix.Core.Tests.Modules.Isolation.PluginAccounts.ReachableHost(dir) : HostProcess.Executable;
+        var executable = asUser ? TestPluginAccount.ReachableExecutable(dir.Path) : HostProcess.Executable;
 
         var port = HostProcess.FreePort();
         await using var host = HostProcess.Start(new Dictionary<string, string>
@@ -90,7 +87,7 @@ public sealed class MaliciousPluginTests
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_REPORT"] = report,
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_PROBE_PATHS"] = string.Join(';', [security, logs, .. hostFiles]),
             ["LYNDRIX_PLUGIN_ISOLATION"] = isolation,
-            ["LYNDRIX_PLUGIN_USER"] = asUser ? PluginAccount : "",
+            ["LYNDRIX_PLUGIN_USER"] = asUser ? TestPluginAccount.Name : "",
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM"] = asUser ? VictimId : "",
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM_SECRET_KEY"] = "token",
             ["LYNDRIX_PLUGIN_TEST_ATTACKER_VICTIM_SECRET_PREFIX"] = "Victim-",
