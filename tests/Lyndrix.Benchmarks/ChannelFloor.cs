@@ -70,7 +70,7 @@ internal static class ChannelFloor
         var fromRaw = raw.StandardOutput.BaseStream;
         var message = new byte[] { 1, 2, 3, 4 };
         var answer = new byte[64];
-        using var rpc = new JsonRpc(ChannelWire.Handler(served.StandardInput.BaseStream, served.StandardOutput.BaseStream));
+        using var rpc = new JsonRpc(ChannelWire.FromPlugin(served.StandardInput.BaseStream, served.StandardOutput.BaseStream));
         var echo = rpc.Attach<IChannelEcho>();
         rpc.StartListening();
         try

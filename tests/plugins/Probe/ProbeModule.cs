@@ -11,7 +11,8 @@ namespace Probe;
 /// reported on probe:denied instead of failing setup), health = ok|degraded|throw|hang, crash_after_ms = N (FailFast after N ms),
 /// teardown = wedge (starts a foreground thread that never ends, then hangs: its process cannot exit by itself),
 /// allocate_mb = N (after setup, a thread allocates N MB and keeps it: past a memory limit, the process dies),
-/// process_exit = true (subscribes to AppDomain.ProcessExit and never unsubscribes: the commonest way a plugin pins its code).
+/// process_exit = true (subscribes to AppDomain.ProcessExit and never unsubscribes: the commonest way a plugin pins its code),
+/// break_channel = huge_message|endless_header|close (isolated only: an event on a subscribed topic has it attack its own channel, see ChannelBreaker).
 /// </summary>
 public sealed class ProbeModule : ILyndrixModule
 {
@@ -29,6 +30,12 @@ public sealed class ProbeModule : ILyndrixModule
             {
                 context.Subscribe(topic, async (ev, ct) =>
                 {
+                    if (Setting("break_channel") is { } attack)
+                    {
+                        ChannelBreaker.Start(attack);
+                        return;
+                    }
+
                     // A payload with "reads" = N: read secret_key N times first (the benchmarks time the secret channel so).
                     var reads = ev.Payload.GetInt64("reads") ?? 0;
                     var found = 0L;

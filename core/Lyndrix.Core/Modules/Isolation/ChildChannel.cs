@@ -20,6 +20,8 @@ internal delegate Task<string?> RemoteSecretUpdate(string key, Func<string?, Can
 internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisposable
 {
     private volatile ILogger _logger = logger;
+    private volatile bool _closing;
+    private volatile string? _broken;
     private readonly byte[] _secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)).Select(c => (byte)c).ToArray();
     private JsonRpc? _rpc;
     private HostRpcTarget? _host;
@@ -33,6 +35,10 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
         set => _logger = value;
     }
 
+    /// <summary>How the child broke its channel, when the host ended it for that (e.g. "sent a message of … bytes; …"), in
+    /// words that follow "the plugin's process"; null otherwise.</summary>
+    public string? Broken => _broken;
+
     /// <summary>Opens the channel and waits until the child has presented its secret.</summary>
     /// <exception cref="InvalidOperationException">The child ended, or closed the channel, before it did.</exception>
     public async Task OpenAsync(CancellationToken cancellationToken)
@@ -40,7 +46,8 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
         var stdin = process.StandardInput.BaseStream;
         await stdin.WriteAsync(_secret.Append((byte)'\n').ToArray(), cancellationToken).ConfigureAwait(false);
         await stdin.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _rpc = new JsonRpc(ChannelWire.Handler(stdin, process.StandardOutput.BaseStream));
+        _rpc = new JsonRpc(ChannelWire.FromPlugin(stdin, process.StandardOutput.BaseStream));
+        _rpc.Disconnected += (_, e) => _ = OnDisconnectedAsync(e.Exception);
         _host = new HostRpcTarget(() => _child!, _logger, _secret);
         _rpc.AddLocalRpcTarget<IPluginHostRpc>(_host, null);
         _child = _rpc.Attach<IPluginChildRpc>();
@@ -94,9 +101,61 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
         return new ModuleHealth(Enum.TryParse<HealthStatus>(health.Status, out var s) ? s : HealthStatus.Unknown, health.Message);
     }
 
+    /// <summary>The channel closed without the host closing it. A child that broke the framing is ended at once; one that closed
+    /// its end is given the usual 2 s to end (a dying process closes it first), then ended: a plugin's process never lives on
+    /// without its channel. Its exit is then reported as usual, with <see cref="Broken"/> saying why.</summary>
+    private async Task OnDisconnectedAsync(Exception? exception)
+    {
+        if (_closing)
+        {
+            return;
+        }
+
+        var refused = exception;
+        while (refused is not null and not ChannelMessageRefusedException)
+        {
+            refused = refused.InnerException;
+        }
+
+        if (refused is null)
+        {
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            try
+            {
+                await process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (InvalidOperationException)
+            {
+                return; // Disposed meanwhile: ended on purpose.
+            }
+        }
+
+        if (_closing)
+        {
+            return;
+        }
+
+        var why = refused?.Message ?? "closed its channel and did not end within 2s";
+        _broken = why;
+        try
+        {
+            _logger.LogWarning("The plugin's process ({Pid}) {Why}; the host ended it", process.Id, why);
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already ended, or disposed: nothing left to end.
+        }
+    }
+
     /// <summary>Ends the child: closes the channel (the child exits on its own), then kills it if it lingers past 2 s.</summary>
     public async ValueTask DisposeAsync()
     {
+        _closing = true;
         _rpc?.Dispose();
         if (!process.HasExited)
         {

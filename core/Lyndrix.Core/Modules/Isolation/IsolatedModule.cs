@@ -150,6 +150,11 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
 
     private string ExitReason(int code)
     {
+        if (_process?.Channel.Broken is { } broken)
+        {
+            return broken + "; the host ended it";
+        }
+
         var limit = _settings.MemoryLimitMb(Id) is { } mb ? $"; it may have exceeded its {mb} MB memory limit" : "";
         return code switch
         {

@@ -193,6 +193,35 @@ public sealed class IsolatedPluginTests
         Assert.That(_host.Runtime.Get("test.victim")!.Reason, Does.Contain("was killed (SIGKILL"));
     }
 
+    /// <summary>The plugin writes to its own stdout, the channel, as any code in its process can: a 1 GiB message, a header
+    /// that never ends, or it closes the channel and lives on. The host reads none of it into memory, ends the process and
+    /// says why; the others go on.</summary>
+    [TestCase("huge_message", "sent a message of 1,073,741,824 bytes; the host reads at most 16 MiB per message")]
+    [TestCase("endless_header", "sent a message header longer than 1024 bytes")]
+    [TestCase("close", "closed its channel and did not end within 2s")]
+    public async Task A_plugin_that_breaks_its_channel_is_ended_with_the_reason_and_nothing_it_sent_is_buffered(string attack, string why)
+    {
+        _host.AddProbe("breaker", ProbeManifest.Create("test.breaker", S(("break_channel", attack), ("subscribe", "demo:go")), subscribe: ["demo:go"]));
+        _host.AddProbe("calm", ProbeManifest.Create("test.calm"));
+        await _host.Runtime.StartAllAsync(CancellationToken.None);
+        var pid = _host.Runtime.Get("test.breaker")!.ProcessId!.Value;
+        var allocated = GC.GetTotalAllocatedBytes(precise: true);
+        _host.Bus.Emit("demo:go", EventPayload.Create(("attack", attack)), "test");
+
+        var noticed = await Eventually.Within(() => _host.Runtime.Get("test.breaker")!.State == PluginState.Failed, 30);
+        var grown = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+        Assert.Multiple(() =>
+        {
+            Assert.That(grown, Is.LessThan(64L * 1024 * 1024), "the host did not buffer what the plugin sent");
+            Assert.That(noticed, Is.True, "the broken channel is noticed within 30 s");
+            Assert.That(_host.Runtime.Get("test.breaker")!.Reason, Is.EqualTo($"The plugin's process ({pid}) {why}; the host ended it."));
+        });
+        await Eventually.True(() => !PluginChildren.Alive(pid), "the process is gone");
+        Assert.That(_host.Logs.Entries.Count(e => e.Category == "test.breaker" && e.Message.Contains(why + "; the host ended it", StringComparison.Ordinal)), Is.EqualTo(1),
+            "said once, under the plugin's own category\n" + _host.Logs.AllText);
+        Assert.That(_host.Runtime.Get("test.calm")!.State, Is.EqualTo(PluginState.Active), "the others go on");
+    }
+
     [Test]
     public async Task A_hundred_start_stop_cycles_leave_no_process_and_no_file_descriptor_behind()
     {
