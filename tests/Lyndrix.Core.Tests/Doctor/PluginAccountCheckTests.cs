@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Lyndrix.Core.Doctor;
 using Lyndrix.Core.Modules;
 using Lyndrix.Core.Tests.Modules;
+using Lyndrix.Core.Tests.Modules.Isolation;
 using Lyndrix.Core.Tests.Support;
 
 namespace Lyndrix.Core.Tests.Doctor;

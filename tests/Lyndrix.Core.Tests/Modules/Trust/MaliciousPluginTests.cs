@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Lyndrix.Core.Tests.Modules.Isolation;
 using Lyndrix.Core.Tests.Support;
 
 namespace Lyndrix.Core.Tests.Modules.Trust;

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using Lyndrix.Core.Modules.Isolation;
+using Lyndrix.Core.Tests.Support;
 
-namespace Lyndrix.Core.Tests.Support;
+namespace Lyndrix.Core.Tests.Modules.Isolation;
 
 /// <summary>
 /// The unprivileged account isolated plugins run as in tests (<c>LYNDRIX_PLUGIN_USER</c>), created with useradd on first use.
@@ -43,7 +44,7 @@ internal static class TestPluginAccount
         }
 
         var copy = Path.Combine(dir, "host");
-        Lyndrix.Core.Tests.Modules.PluginFixtures.CopyDirectory(Path.GetDirectoryName(executable)!, copy);
+        PluginFixtures.CopyDirectory(Path.GetDirectoryName(executable)!, copy);
         return Path.Combine(copy, Path.GetFileName(executable));
     }
 
