@@ -44,9 +44,10 @@ internal sealed class PluginHostCommand : ICliCommand
         rpc.AddLocalRpcTarget<IPluginChildRpc>(new ChildRpcTarget(() => host!), null);
         host = rpc.Attach<IPluginHostRpc>();
         rpc.StartListening();
-        await host.HelloAsync(secret).ConfigureAwait(false);
         try
         {
+            // The host may close the channel at any time, also before it answers the hello: the child then just ends.
+            await host.HelloAsync(secret).ConfigureAwait(false);
             await rpc.Completion.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ConnectionLostException or IOException)
