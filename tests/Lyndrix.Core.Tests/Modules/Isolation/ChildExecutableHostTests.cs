@@ -66,6 +66,25 @@ public sealed class ChildExecutableHostTests
         Assert.That(File.Exists(_copy), Is.False);
     }
 
+    /// <summary>What the README promises an operator whose host sits where the plugin account cannot reach: the plugin fails
+    /// naming the folder to open, and no process runs.</summary>
+    [Test]
+    public async Task A_host_folder_the_account_cannot_pass_through_fails_the_plugin_naming_that_folder()
+    {
+        var folder = Path.GetDirectoryName(_hostDll)!;
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        await using var host = Harness();
+        await host.Runtime.StartAllAsync(CancellationToken.None);
+        var info = host.Runtime.Get("test.p")!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(info.State, Is.EqualTo(PluginState.Failed), host.Logs.AllText);
+            Assert.That(info.Reason, Does.StartWith($"Could not start the plugin's process as '{TestPluginAccount.Name}': ")
+                .And.EndWith($"; {folder} is closed to others (chmod o+x it, or move the files)."));
+            Assert.That(PluginChildren.Of(Environment.ProcessId), Is.Empty, "no process runs for it");
+        });
+    }
+
     [Test]
     public async Task A_link_planted_at_the_copy_s_name_is_replaced_and_the_plugin_starts_from_the_copy()
     {
