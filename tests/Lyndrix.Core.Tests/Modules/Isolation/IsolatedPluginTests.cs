@@ -278,6 +278,7 @@ public sealed class IsolatedPluginTests
 
     [TestCase(1)]
     [TestCase(0)]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task A_plugin_runs_in_its_own_directory_under_its_own_memory_limit_with_or_without_a_spare(int spares)
     {
         _host.Isolated(spares: spares);
@@ -289,6 +290,10 @@ public sealed class IsolatedPluginTests
 
         var payload = ready.First().Payload;
         Assert.That(payload.GetString("directory"), Is.EqualTo(Path.Combine(_host.Root, "work", "test.boxed")));
+        const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        Assert.That(File.GetUnixFileMode(Path.Combine(_host.Root, "work", "test.boxed")), Is.EqualTo(owner), "its directory: 0700, the owner's only");
+        Assert.That(File.GetUnixFileMode(Path.Combine(_host.Root, "work")), Is.EqualTo(owner | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute),
+            "the directories' root: 0711, others pass through to their own, never list it");
         Assert.That(payload.GetInt64("heap_limit"), Is.EqualTo(200L * 1024 * 1024), "the GC heap limit");
         Assert.That(payload.GetInt64("pid"), Is.EqualTo(_host.Runtime.Get("test.boxed")!.ProcessId));
         if (spares == 0)
