@@ -89,7 +89,7 @@ internal sealed class BootSequence(
         var error = $"Boot is waiting on the {label}: no {topic} after {settings.BootStepTimeout.TotalSeconds:0.#}s." +
                     (detail is null ? "" : " " + detail);
         logger.LogError("{Error} The host keeps running and resumes the boot as soon as {Topic} arrives.", error, topic);
-        state.Update(step, "timed_out", error);
+        state.Update(step, BootState.TimedOut, error);
         Phase(BootPhase.Failed, error);
         bus.Emit(CoreTopics.SystemMaintenanceMode, EventPayload.Create(("service", "boot"), ("active", true), ("reason", "boot_timeout"), ("step", step)));
 

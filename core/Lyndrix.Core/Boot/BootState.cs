@@ -3,6 +3,9 @@ namespace Lyndrix.Core.Boot;
 /// <summary>What the boot is doing, for <c>GET /api/boot</c> and for error messages that say which step waits on what.</summary>
 internal sealed class BootState(TimeProvider time, Metrics.LyndrixMetrics? metrics = null)
 {
+    /// <summary>The status of a step the boot stopped waiting for in time; it goes on waiting for it.</summary>
+    public const string TimedOut = "timed_out";
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, BootStepState> _steps = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
@@ -12,6 +15,19 @@ internal sealed class BootState(TimeProvider time, Metrics.LyndrixMetrics? metri
     public string? Error { get; private set; }
 
     public bool IsBooting { get; private set; } = true;
+
+    /// <summary>Whether the boot has come to rest: ready, or failed for good. A step that timed out fails the phase but is still
+    /// waited for (the boot resumes when its topic arrives late), so while one has, the boot has not settled.</summary>
+    public bool HasSettled
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Phase == BootPhase.Ready || (Phase == BootPhase.Failed && !_steps.Values.Any(s => s.Status == TimedOut));
+            }
+        }
+    }
 
     public void SetPhase(string phase, string? error = null)
     {
@@ -42,7 +58,7 @@ internal sealed class BootState(TimeProvider time, Metrics.LyndrixMetrics? metri
         {
             var current = _steps[step];
             var now = time.GetUtcNow();
-            if (status is "done" or "timed_out" && current.Since is { } started && current.Status is "waiting" or "running")
+            if (status is "done" or TimedOut && current.Since is { } started && current.Status is "waiting" or "running")
             {
                 metrics?.BootStepFinished(step, status, now - started);
             }

@@ -33,8 +33,8 @@ internal sealed class DoctorCommand : ICliCommand
         "  audit_trail       the audit trail's hash chain is intact\n\n" +
         "By default it asks the running host (POST /api/doctor; --url, --token or LYNDRIX_TOKEN: an administrator's session).\n" +
         "--offline starts the deployment's services in this process instead (same settings, a free loopback port, no other\n" +
-        "listener), waits for the boot to finish or fail (--wait, default 60 s), runs the checks and stops. Use it when no host\n" +
-        "runs: the embedded store admits one process at a time.\n" +
+        "listener), waits for the boot to finish or fail for good (a step that timed out is still waited for; --wait, default\n" +
+        "60 s), runs the checks and stops. Use it when no host runs: the embedded store admits one process at a time.\n" +
         "--json prints {status, exit_code, checks: [{name, status, message, fix}]}.\n" +
         "Exit code: 0 healthy, 1 degraded (a warning), 2 failed (a check failed, or no host answered).";
 
@@ -149,7 +149,9 @@ internal sealed class DoctorCommand : ICliCommand
             {
                 var boot = app.Services.GetRequiredService<BootState>();
                 var deadline = TimeProvider.System.GetUtcNow() + wait;
-                while (boot.Phase is not (BootPhase.Ready or BootPhase.Failed) && TimeProvider.System.GetUtcNow() < deadline)
+                // Until ready or failed for good: a step that timed out is still awaited, and its service may still be
+                // setting up (IAM bootstrapping the accounts a test login needs).
+                while (!boot.HasSettled && TimeProvider.System.GetUtcNow() < deadline)
                 {
                     await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
                 }

@@ -114,11 +114,13 @@ public sealed class BootSequenceTests
             Assert.That(snapshot.Error, Does.Contain("secret store").And.Contain(CoreTopics.VaultOpened).And.Contain("LYNDRIX_MASTER_KEY"));
             Assert.That(snapshot.Steps.Single(s => s.Name == "vault").Status, Is.EqualTo("timed_out"));
             Assert.That(_topics, Does.Contain(CoreTopics.SystemMaintenanceMode));
+            Assert.That(_state.HasSettled, Is.False, "failed, but still waiting for the step: not settled (the offline doctor waits on)");
         });
 
         _bus.Emit(CoreTopics.VaultOpened);
         await boot.Completion.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.That(_state.Phase, Is.EqualTo(BootPhase.Ready));
+        Assert.That(_state.HasSettled, Is.True);
         Assert.That(_topics.Last(), Is.EqualTo(CoreTopics.SystemBootComplete));
     }
 
@@ -137,6 +139,7 @@ public sealed class BootSequenceTests
             Assert.That(_state.Error, Does.Contain("plugin folder unreadable"));
             Assert.That(_topics, Does.Contain(CoreTopics.SystemMaintenanceMode));
             Assert.That(_topics, Does.Not.Contain(CoreTopics.SystemBootComplete));
+            Assert.That(_state.HasSettled, Is.True, "failed for good: nothing is still awaited");
         });
     }
 }
