@@ -117,24 +117,7 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
             refused = refused.InnerException;
         }
 
-        if (refused is null)
-        {
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
-            {
-                await process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (InvalidOperationException)
-            {
-                return; // Disposed meanwhile: ended on purpose.
-            }
-        }
-
-        if (_closing)
+        if ((refused is null && await EndsWithinGraceAsync().ConfigureAwait(false)) || _closing)
         {
             return;
         }
@@ -168,12 +151,7 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
                 // Already gone: the pipe broke, or disposing the channel closed it first.
             }
 
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            try
-            {
-                await process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await EndsWithinGraceAsync().ConfigureAwait(false))
             {
                 _logger.LogWarning("The plugin's process ({Pid}) did not end within 2s after its channel closed; killed", process.Id);
                 process.Kill(entireProcessTree: true);
@@ -182,5 +160,25 @@ internal sealed class ChildChannel(Process process, ILogger logger) : IAsyncDisp
         }
 
         process.Dispose();
+    }
+
+    /// <summary>Whether the child ends within the 2 s a process is given once its channel has closed (true also when it was
+    /// disposed meanwhile: ended on purpose).</summary>
+    private async Task<bool> EndsWithinGraceAsync()
+    {
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await process.WaitForExitAsync(grace.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return true;
+        }
     }
 }

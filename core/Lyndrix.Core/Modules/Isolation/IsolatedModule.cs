@@ -94,9 +94,7 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         catch (StreamJsonRpc.ConnectionLostException lost) when (_process is { } process)
         {
             // Say why the channel broke: the process died while the plugin set up (its exit code tells how).
-            throw await process.ExitCodeAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } code
-                ? new PluginLoadException($"The plugin's process ({process.Id}) {ExitReason(code)} during its setup.")
-                : lost;
+            throw await EndedAsync(process, "during its setup").ConfigureAwait(false) ?? lost;
         }
         finally
         {
@@ -114,11 +112,16 @@ internal sealed class IsolatedModule : ILyndrixModule, IAsyncDisposable
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException)
         {
-            throw await process.ExitCodeAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } code
-                ? new PluginLoadException($"The plugin's process ({process.Id}) {ExitReason(code)} before it presented its secret.")
-                : ex;
+            throw await EndedAsync(process, "before it presented its secret").ConfigureAwait(false) ?? ex;
         }
     }
+
+    /// <summary>When the channel failed because the process ended (waiting up to 2 s to know): how it ended, and
+    /// <paramref name="when"/>; null while it still runs.</summary>
+    private async Task<Exception?> EndedAsync(PluginProcess process, string when) =>
+        await process.ExitCodeAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false) is { } code
+            ? new PluginLoadException($"The plugin's process ({process.Id}) {ExitReason(code)} {when}.")
+            : null;
 
     private async Task<(PluginProcess Process, bool IsSpare)> TakeOrStartAsync(CancellationToken cancellationToken)
     {
